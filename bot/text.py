@@ -12,11 +12,25 @@ import unicodedata
 # Typographic variants of quotes and dashes that phones insert.
 _TRANSLATE = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u00b4": "'", "`": "'", "\u02bc": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-        "\u2015": "-", "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
     }
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
@@ -31,7 +45,7 @@ MAX_TEXT_CHARS = 4096
 
 
 def fold(text: str) -> str:
-    """Return ``text`` in NFKC form with typographic quotes/dashes made plain and controls removed."""
+    """NFKC ``text`` with typographic quotes and dashes made plain and controls removed."""
     text = unicodedata.normalize("NFKC", text[: MAX_TEXT_CHARS * 2])
     text = text.translate(_TRANSLATE)
     return _CONTROL.sub(" ", text)

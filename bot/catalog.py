@@ -1,0 +1,346 @@
+"""The intent catalog: intents (``intents/*.yaml``) joined to their vetted answers (``content/``).
+
+Loading validates the structure and every reference, and fails with ``ContentError`` naming the
+file and line. Editorial rules (word counts, reading grade, example counts) belong to
+``recovery-bot lint``, which reports them all at once instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.paths import content_dir, intents_dir
+from bot.yamlfile import ContentError, LineDict, line_of, load_yaml, parse_yaml
+
+SCHEMA_VERSION = 1
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ANCHOR = re.compile(r"^#{1,3}\s+(?P<title>.+?)\s*\{#(?P<anchor>[a-z0-9-]+)\}\s*$")
+ARTICLE_PREFIX = "article#"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Review:
+    by: str
+    on: dt.date
+    checked: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: str
+    text: str
+    sources: tuple[str, ...]
+    review: Review | None
+    path: Path
+    body_line: int
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    group: str
+    title: str
+    examples: tuple[str, ...]
+    keywords: tuple[str, ...]
+    related: tuple[str, ...]
+    answer: Answer
+    safety_pointer: bool
+    path: Path
+    line: int
+    example_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    title: str
+    intent_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    groups: tuple[Group, ...]
+    intents: dict[str, Intent]
+    sources: dict[str, Source]
+    article_sections: dict[str, str]
+    synonyms: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> Catalog:
+        """Load and cross-check the catalog under ``root`` (default: the project folder)."""
+        idir, cdir = intents_dir(root), content_dir(root)
+        sources = _load_sources(cdir / "sources.yaml")
+        sections = load_article_sections(cdir / "article.md")
+        synonyms = _load_synonyms(idir / "synonyms.yaml")
+        answers_dir = cdir / "answers"
+        groups: list[Group] = []
+        intents: dict[str, Intent] = {}
+        files = sorted(p for p in idir.glob("*.yaml") if p.name != "synonyms.yaml")
+        if not files:
+            raise ContentError(idir, None, "no intent files (*.yaml) found")
+        for path in files:
+            group, found = _load_intent_file(path, answers_dir)
+            for intent in found:
+                if intent.id in intents:
+                    other = intents[intent.id]
+                    raise ContentError(
+                        path,
+                        intent.line,
+                        f"intent id {intent.id!r} is already defined in "
+                        f"{other.path.name}:{other.line}",
+                    )
+                intents[intent.id] = intent
+            groups.append(group)
+        catalog = cls(tuple(groups), intents, sources, sections, synonyms)
+        catalog._check_references()
+        return catalog
+
+    def _check_references(self) -> None:
+        for intent in self.intents.values():
+            for rel in intent.related:
+                if rel not in self.intents:
+                    raise ContentError(
+                        intent.path,
+                        line_of(rel, intent.line),
+                        f"intent {intent.id!r}: related intent {rel!r} does not exist",
+                    )
+            for ref in intent.answer.sources:
+                if ref.startswith(ARTICLE_PREFIX):
+                    anchor = ref[len(ARTICLE_PREFIX) :]
+                    if anchor not in self.article_sections:
+                        raise ContentError(
+                            intent.answer.path,
+                            line_of(ref),
+                            f"article section {anchor!r} is not an anchor in content/article.md "
+                            f"(known: {', '.join(sorted(self.article_sections))})",
+                        )
+                elif ref not in self.sources:
+                    raise ContentError(
+                        intent.answer.path,
+                        line_of(ref),
+                        f"source {ref!r} is not listed in content/sources.yaml",
+                    )
+
+    def source_labels(self, intent_id: str) -> list[str]:
+        """Human-readable names of an answer's sources, for the 'Source:' line."""
+        labels: list[str] = []
+        for ref in self.intents[intent_id].answer.sources:
+            if ref.startswith(ARTICLE_PREFIX):
+                title = self.article_sections[ref[len(ARTICLE_PREFIX) :]]
+                labels.append(f'the article "Opioid Addiction and the Brain", section "{title}"')
+            else:
+                labels.append(self.sources[ref].name)
+        return labels
+
+
+def load_article_sections(path: Path) -> dict[str, str]:
+    """Anchor -> heading of every section of the clean article."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ContentError(path, None, "file not found") from None
+    sections: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        match = _ANCHOR.match(line)
+        if match:
+            if match["anchor"] in sections:
+                raise ContentError(path, number, f"duplicate anchor {match['anchor']!r}")
+            sections[match["anchor"]] = match["title"]
+    return sections
+
+
+def _require(data: Any, key: str, kind: type | tuple[type, ...], path: Path, where: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise ContentError(path, line_of(data), f"{where}: missing required field {key!r}")
+    value = data[key]
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ContentError(
+            path,
+            line_of(value, line_of(data)),
+            f"{where}: field {key!r} must be {_kind_word(names)}, got {type(value).__name__}",
+        )
+    return value
+
+
+def _kind_word(name: str) -> str:
+    return {"str": "text", "list": "a list", "int": "a number", "dict": "a mapping"}.get(name, name)
+
+
+def _check_version(data: Any, path: Path) -> None:
+    if not isinstance(data, dict):
+        raise ContentError(
+            path, line_of(data, 1), "the file must be a mapping with 'version:' at the top"
+        )
+    version = data.get("version")
+    if version != SCHEMA_VERSION:
+        raise ContentError(
+            path,
+            line_of(data, 1),
+            f"unsupported schema version {version!r}; this bot reads version {SCHEMA_VERSION}",
+        )
+
+
+def _str_list(value: Any, path: Path, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ContentError(path, line_of(value), f"{where} must be a list")
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ContentError(
+                path, line_of(item, line_of(value)), f"{where}: every item must be non-empty text"
+            )
+        out.append(item)
+    return tuple(out)
+
+
+def _load_sources(path: Path) -> dict[str, Source]:
+    data = load_yaml(path)
+    _check_version(data, path)
+    items = _require(data, "sources", list, path, "sources.yaml")
+    sources: dict[str, Source] = {}
+    for item in items:
+        sid = _require(item, "id", str, path, "source")
+        if sid in sources:
+            raise ContentError(path, line_of(item), f"duplicate source id {sid!r}")
+        sources[sid] = Source(
+            id=sid,
+            name=_require(item, "name", str, path, f"source {sid!r}"),
+            url=_require(item, "url", str, path, f"source {sid!r}"),
+        )
+    return sources
+
+
+def _load_synonyms(path: Path) -> dict[str, tuple[str, ...]]:
+    if not path.exists():
+        return {}
+    data = load_yaml(path)
+    _check_version(data, path)
+    table = _require(data, "synonyms", dict, path, "synonyms.yaml")
+    return {
+        str(canon): _str_list(variants, path, f"synonyms of {canon!r}")
+        for canon, variants in table.items()
+    }
+
+
+def _load_intent_file(path: Path, answers_dir: Path) -> tuple[Group, list[Intent]]:
+    data = load_yaml(path)
+    _check_version(data, path)
+    group_id = _require(data, "group", str, path, "intent file")
+    title = _require(data, "title", str, path, "intent file")
+    items = _require(data, "intents", list, path, "intent file")
+    intents: list[Intent] = []
+    for item in items:
+        if not isinstance(item, LineDict):
+            raise ContentError(
+                path,
+                line_of(item, line_of(items)),
+                "each intent must be a mapping with id, title, examples",
+            )
+        iid = _require(item, "id", str, path, "intent")
+        if not _ID.match(iid):
+            raise ContentError(
+                path, line_of(iid), f"intent id {iid!r} must be snake_case (a-z, 0-9, _)"
+            )
+        where = f"intent {iid!r}"
+        examples = _str_list(
+            _require(item, "examples", list, path, where), path, f"{where} examples"
+        )
+        answer_id = item.get("answer", iid)
+        intents.append(
+            Intent(
+                id=iid,
+                group=group_id,
+                title=_require(item, "title", str, path, where),
+                examples=examples,
+                keywords=_str_list(item.get("keywords"), path, f"{where} keywords"),
+                related=_str_list(item.get("related"), path, f"{where} related"),
+                answer=load_answer(
+                    answers_dir / f"{answer_id}.md", str(answer_id), path, item.line
+                ),
+                safety_pointer=bool(item.get("safety_pointer", False)),
+                path=path,
+                line=item.line,
+                example_lines=tuple(line_of(e, 0) or 0 for e in examples),
+            )
+        )
+    group = Group(id=group_id, title=title, intent_ids=tuple(i.id for i in intents))
+    return group, intents
+
+
+def load_answer(path: Path, answer_id: str, referrer: Path, referrer_line: int) -> Answer:
+    """Read one Markdown answer with YAML front matter."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(
+            referrer,
+            referrer_line,
+            f"answer file {path.name} for {answer_id!r} not found in {path.parent}",
+        ) from None
+    lines = raw.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise ContentError(path, 1, "an answer starts with a '---' line, then its front matter")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise ContentError(path, 1, "front matter is not closed by a second '---' line") from None
+    meta = parse_yaml("\n".join(lines[1:end]), path, first_line=2)
+    if not isinstance(meta, dict):
+        raise ContentError(path, 2, "front matter must be a mapping (id, sources, review)")
+    declared = _require(meta, "id", str, path, "answer")
+    if declared != answer_id:
+        raise ContentError(
+            path,
+            line_of(declared),
+            f"answer id {declared!r} does not match file name {answer_id!r}",
+        )
+    sources = _str_list(_require(meta, "sources", list, path, "answer"), path, "answer sources")
+    body = "\n".join(lines[end + 1 :]).strip()
+    if not body:
+        raise ContentError(path, end + 2, "the answer has no text after the front matter")
+    return Answer(
+        id=answer_id,
+        text=body,
+        sources=sources,
+        review=_review(meta.get("review"), path),
+        path=path,
+        body_line=end + 2,
+    )
+
+
+def _review(data: Any, path: Path) -> Review | None:
+    if data is None:
+        return None
+    by = _require(data, "by", str, path, "review")
+    on = _require(data, "on", (dt.date, str), path, "review")
+    if isinstance(on, str):
+        try:
+            on = dt.date.fromisoformat(on)
+        except ValueError:
+            raise ContentError(
+                path, line_of(on), f"review date {on!r} must be YYYY-MM-DD"
+            ) from None
+    checked = data.get("checked", "")
+    return Review(by=by, on=on, checked=str(checked))
+
+
+def iter_examples(catalog: Catalog) -> Iterable[tuple[str, str]]:
+    """(intent id, example) pairs in catalog order."""
+    for intent in catalog.intents.values():
+        for example in intent.examples:
+            yield intent.id, example

@@ -1,0 +1,115 @@
+"""YAML loading that remembers line numbers, so every content error names its file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ContentError(ValueError):
+    """A content or catalog file is broken. ``str()`` reads ``path:line: what is wrong``."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+class LineDict(dict[str, Any]):
+    """A YAML mapping that knows the line it started on (1-based)."""
+
+    line: int = 0
+
+
+class LineList(list[Any]):
+    """A YAML sequence that knows the line it started on (1-based)."""
+
+    line: int = 0
+
+
+class LineStr(str):
+    """A YAML string that knows its line (1-based)."""
+
+    line: int = 0
+
+
+def _convert(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, path: Path) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        mapping = LineDict()
+        mapping.line = line
+        for key_node, value_node in node.value:
+            key = _convert(key_node, constructor, path)
+            if not isinstance(key, str):
+                raise ContentError(path, key_node.start_mark.line + 1, f"key {key!r} must be text")
+            if key in mapping:
+                raise ContentError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
+            mapping[str(key)] = _convert(value_node, constructor, path)
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        seq = LineList(_convert(item, constructor, path) for item in node.value)
+        seq.line = line
+        return seq
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, str):
+        text = LineStr(value)
+        text.line = line
+        return text
+    return value
+
+
+def parse_yaml(text: str, path: Path | str, *, first_line: int = 1) -> Any:
+    """Parse ``text`` (from ``path``; its first line is ``first_line``) keeping line numbers."""
+    path = Path(path)
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            if first_line != 1:
+                _shift_marks(node, first_line - 1)
+            return _convert(node, loader, path)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ContentError(path, line, f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(path, None, f"YAML error: {exc}") from None
+
+
+def _shift_marks(node: yaml.Node, offset: int) -> None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        current.start_mark.line += offset
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack.extend((key, value))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
+def load_yaml(path: Path | str) -> Any:
+    """Read and parse one YAML file, with errors that name the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(path, None, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, None, f"not UTF-8 text ({exc.reason})") from None
+    return parse_yaml(text, path)
+
+
+def line_of(value: Any, default: int | None = None) -> int | None:
+    """The line a loaded value came from, if known."""
+    line = getattr(value, "line", 0)
+    return line or default
