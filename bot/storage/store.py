@@ -110,6 +110,8 @@ def _build_engine(target: DatabaseTarget, busy_timeout: float) -> AsyncEngine:
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")  # safe in WAL; no fsync per commit
+        # Erased rows are overwritten on disk, not just unlinked (see Store.forget).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -367,6 +369,18 @@ class Store:
         async with self._write() as conn:
             for table in PERSONAL_TABLES:
                 await conn.execute(delete(table).where(table.c.chat_id == chat_id))
+        if not self._pg:
+            # Old page versions linger in the WAL file until a checkpoint copies them back.
+            await self._sqlite_checkpoint()
+
+    async def _sqlite_checkpoint(self) -> None:
+        """Best effort: copy the WAL into the file and truncate it (outside any transaction)."""
+        with self._errors():
+            async with self.engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                driver = raw.driver_connection
+                assert driver is not None
+                await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- safety plan ------------------------------------------------------------------------
 
@@ -467,12 +481,14 @@ class Store:
             raise ValueError("mood must be a short button key such as 'good' or 'struggling'")
         if craving is not None and not 0 <= craving <= 10:
             raise ValueError("craving must be between 0 and 10")
+        _check_aware(at)
         async with self._write() as conn:
             await conn.execute(
                 checkin_answers.insert().values(chat_id=chat_id, mood=mood, craving=craving, at=at)
             )
 
     async def checkin_answers(self, chat_id: int, since: datetime) -> list[CheckinAnswer]:
+        _check_aware(since)
         stmt = (
             select(checkin_answers)
             .where(and_(checkin_answers.c.chat_id == chat_id, checkin_answers.c.at >= since))
@@ -640,3 +656,11 @@ def _check_checkin(s: CheckinSettings) -> None:
         raise ValueError("timezone must be an IANA name such as Europe/London")
     if s.unanswered < 0:
         raise ValueError("unanswered cannot be negative")
+    for moment in (s.next_due_at, s.last_sent_at):
+        if moment is not None:
+            _check_aware(moment)
+
+
+def _check_aware(moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("datetimes given to storage must be timezone-aware (UTC)")

@@ -1,0 +1,83 @@
+"""Shared fixtures. Storage: ``database_url`` runs a test on SQLite and PostgreSQL.
+
+PostgreSQL comes from a throwaway server (one per session, a fresh database per test).
+Without a server the PostgreSQL cases skip with the reason; with REQUIRE_POSTGRES=1 (CI)
+they fail instead, so a broken CI image cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Store
+from bot.storage.pgserver import PgServer, PgServerError
+
+
+def _require_postgres() -> bool:
+    return os.environ.get("REQUIRE_POSTGRES", "").strip() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def _pg_server_or_error() -> Iterator[PgServer | str]:
+    # Tried once per session: a failure is remembered, not retried for every test.
+    try:
+        server = PgServer().start()
+    except PgServerError as exc:
+        yield f"PostgreSQL test server could not start: {exc}"
+        return
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server(_pg_server_or_error: PgServer | str) -> PgServer:
+    """The session's throwaway PostgreSQL server (skips, or fails under REQUIRE_POSTGRES=1)."""
+    if isinstance(_pg_server_or_error, str):
+        if _require_postgres():
+            pytest.fail(f"{_pg_server_or_error} (REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(f"{_pg_server_or_error}; set REQUIRE_POSTGRES=1 to make this an error")
+    return _pg_server_or_error
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'data' / 'recovery-bot.db'}"
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """A fresh, empty database on the session server."""
+    return pg_server.create_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """An empty database on each backend in turn."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """An opened, migrated Store on ``database_url``; closed afterwards."""
+    s = await Store.open(database_url)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+@pytest.fixture
+async def sqlite_store(sqlite_url: str) -> AsyncIterator[Store]:
+    """An opened Store on a temporary SQLite file, for tests that need only one backend."""
+    s = await Store.open(sqlite_url)
+    try:
+        yield s
+    finally:
+        await s.close()
