@@ -21,6 +21,8 @@ SCHEMA_VERSION = 1
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ANCHOR = re.compile(r"^#{1,3}\s+(?P<title>.+?)\s*\{#(?P<anchor>[a-z0-9-]+)\}\s*$")
 ARTICLE_PREFIX = "article#"
+SYNONYMS_FILE = "synonyms.yaml"
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Catalog:
     sources: dict[str, Source]
     article_sections: dict[str, str]
     synonyms: dict[str, tuple[str, ...]]
+    out_of_scope: tuple[str, ...] = ()
+    """Messages the bot must not answer: they teach the matcher what is off-topic."""
 
     @classmethod
     def load(cls, root: Path | None = None) -> Catalog:
@@ -83,11 +87,13 @@ class Catalog:
         idir, cdir = intents_dir(root), content_dir(root)
         sources = _load_sources(cdir / "sources.yaml")
         sections = load_article_sections(cdir / "article.md")
-        synonyms = _load_synonyms(idir / "synonyms.yaml")
+        synonyms = _load_synonyms(idir / SYNONYMS_FILE)
+        out_of_scope = _load_out_of_scope(idir / OUT_OF_SCOPE_FILE)
         answers_dir = cdir / "answers"
         groups: list[Group] = []
         intents: dict[str, Intent] = {}
-        files = sorted(p for p in idir.glob("*.yaml") if p.name != "synonyms.yaml")
+        special = {SYNONYMS_FILE, OUT_OF_SCOPE_FILE}
+        files = sorted(p for p in idir.glob("*.yaml") if p.name not in special)
         if not files:
             raise ContentError(idir, None, "no intent files (*.yaml) found")
         for path in files:
@@ -103,7 +109,7 @@ class Catalog:
                     )
                 intents[intent.id] = intent
             groups.append(group)
-        catalog = cls(tuple(groups), intents, sources, sections, synonyms)
+        catalog = cls(tuple(groups), intents, sources, sections, synonyms, out_of_scope)
         catalog._check_references()
         return catalog
 
@@ -235,6 +241,14 @@ def _load_synonyms(path: Path) -> dict[str, tuple[str, ...]]:
         str(canon): _str_list(variants, path, f"synonyms of {canon!r}")
         for canon, variants in table.items()
     }
+
+
+def _load_out_of_scope(path: Path) -> tuple[str, ...]:
+    if not path.exists():
+        return ()
+    data = load_yaml(path)
+    _check_version(data, path)
+    return _str_list(_require(data, "examples", list, path, OUT_OF_SCOPE_FILE), path, "examples")
 
 
 def _load_intent_file(path: Path, answers_dir: Path) -> tuple[Group, list[Intent]]:

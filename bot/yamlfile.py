@@ -43,9 +43,10 @@ def _convert(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, pat
         mapping = LineDict()
         mapping.line = line
         for key_node, value_node in node.value:
-            key = _convert(key_node, constructor, path)
-            if not isinstance(key, str):
-                raise ContentError(path, key_node.start_mark.line + 1, f"key {key!r} must be text")
+            # Keys are always read as text: YAML 1.1 would turn `on:` (as in `review: on:`) into True.
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ContentError(path, key_node.start_mark.line + 1, "a key must be plain text")
+            key = str(key_node.value)
             if key in mapping:
                 raise ContentError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
             mapping[str(key)] = _convert(value_node, constructor, path)

@@ -1,0 +1,119 @@
+"""The ``recovery-bot`` command (SPEC "Contracts"). Each subcommand is a thin shell over a module."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import ConfigError, Settings
+from bot.yamlfile import ContentError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recovery-bot",
+        description="A recovery-support chatbot for people affected by opioid addiction.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram needed)")
+    ask = sub.add_parser("ask", help="print the bot's decision for one message")
+    ask.add_argument("--json", action="store_true", help="print the decision as JSON")
+    ask.add_argument("text", nargs="+", help="the message, or - to read one message per line")
+    ev = sub.add_parser("eval", help="score the bot on an evaluation file")
+    ev.add_argument("file", type=Path, help="a YAML list of {text, expect}")
+    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    lint = sub.add_parser("lint", help="check the catalog and content against the content rules")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    sub.add_parser("stats", help="operator counts from the database (no personal data)")
+    return parser
+
+
+def _ask(engine_text: Sequence[str], as_json: bool, out: TextIO, stdin: TextIO) -> int:
+    from bot.engine import default_engine
+
+    engine = default_engine()
+    if list(engine_text) == ["-"]:
+        for line in stdin:
+            text = line.rstrip("\r\n")
+            decision = engine.decide(text)
+            if as_json:
+                out.write(json.dumps(decision.to_json(text), ensure_ascii=False) + "\n")
+            else:
+                out.write(f"{decision.reply}\n\n")
+            out.flush()
+        return 0
+    text = " ".join(engine_text)
+    decision = engine.decide(text)
+    if as_json:
+        out.write(json.dumps(decision.to_json(text), ensure_ascii=False) + "\n")
+    else:
+        out.write(decision.reply + "\n")
+    return 0
+
+
+def _eval(path: Path, fmt: str, strict: bool, out: TextIO) -> int:
+    from bot.engine import default_engine
+    from bot.evaluation import evaluate, format_report, load_cases
+
+    engine = default_engine()
+    cases = load_cases(path, engine.catalog.intents)
+    report = evaluate(engine.decide, cases)
+    if fmt == "json":
+        out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_report(report) + "\n")
+    return 1 if strict and report.failed_targets() else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``recovery-bot`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"recovery-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "ask":
+            return _ask(args.text, args.json, sys.stdout, sys.stdin)
+        if args.command == "eval":
+            return _eval(args.file, args.format, args.strict, sys.stdout)
+        if args.command == "chat":
+            from bot.chat import run_chat
+
+            return run_chat(settings)
+        if args.command == "run":
+            from bot.telegram.runner import run
+
+            return run(settings)
+        if args.command == "lint":
+            from bot.lint.cli import run_lint
+
+            return run_lint(args.format)
+        if args.command == "stats":
+            from bot.storage.stats import run_stats
+
+            return run_stats(settings)
+    except ContentError as exc:
+        print(f"recovery-bot: content error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    raise AssertionError(f"unhandled command {args.command!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

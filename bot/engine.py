@@ -1,0 +1,161 @@
+"""The decision core: one message in, one ``Decision`` out. Knows nothing of Telegram.
+
+The order is fixed: the crisis check runs first on every text, and only when it stays quiet
+does intent matching run. A missed crisis is the worst failure; a wrong confident answer is the
+second worst, so an answer needs both a high score and a clear lead over the runner-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.catalog import Catalog
+from bot.crisis import (
+    CountryResources,
+    CrisisDetector,
+    CrisisResources,
+    crisis_reply,
+    help_lines_text,
+    overdose_pointer,
+)
+from bot.decision import Context, Decision
+from bot.matcher import Match, Matcher
+from bot.paths import content_dir
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where confidence turns into an answer, a suggestion or a fallback (scores 0-100)."""
+
+    answer: float = 50.0
+    margin: float = 6.0
+    suggest: float = 27.0
+    suggest_keep: float = 0.6
+    """A runner-up is offered only if it scores at least this share of the best."""
+
+
+FALLBACK_TEXT = (
+    "I'm sorry, I don't have a good answer for that. I can help with how opioids affect the "
+    "brain, treatment and medications, recovery, and staying safe. Send /topics to see them all, "
+    "or ask in other words."
+)
+OUT_OF_SCOPE = "out_of_scope"
+"""The matcher's name for "closest to the off-topic examples": always a fallback."""
+SUGGEST_TEXT = "I'm not sure I understood. Did you mean one of these?"
+
+
+class Engine:
+    """Everything ``decide()`` needs, loaded once at start-up."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        detector: CrisisDetector,
+        resources: CrisisResources,
+        *,
+        default_country: str | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.detector = detector
+        self.resources = resources
+        self.default_country = default_country
+        self.thresholds = thresholds or Thresholds()
+        examples: dict[str, Sequence[str]] = {i.id: i.examples for i in catalog.intents.values()}
+        if catalog.out_of_scope:
+            examples[OUT_OF_SCOPE] = catalog.out_of_scope
+        self.matcher = Matcher(
+            examples,
+            {i.id: (*i.keywords, i.title) for i in catalog.intents.values()},
+            catalog.synonyms,
+        )
+        self._sources = {iid: "; ".join(catalog.source_labels(iid)) for iid in catalog.intents}
+
+    @classmethod
+    def load(cls, default_country: str | None = None, *, root: Path | None = None) -> Engine:
+        """Load the catalog, the crisis lexicon and the help lines from the project folder."""
+        cdir = content_dir(root)
+        return cls(
+            Catalog.load(root),
+            CrisisDetector.load(cdir / "crisis_lexicon.yaml"),
+            CrisisResources.load(cdir / "crisis_resources.yaml"),
+            default_country=default_country,
+        )
+
+    def country(self, context: Context) -> CountryResources:
+        """The help lines for the person's country, the deployment's default, or worldwide."""
+        return self.resources.for_country(context.country or self.default_country)
+
+    def decide(self, text: str, context: Context | None = None) -> Decision:
+        """Crisis check first, then the best intent by confidence. Never raises on input."""
+        context = context or Context()
+        signal = self.detector.detect(text)
+        if signal is not None:
+            plan = context.safety_plan_text if context.chat_type == "private" else None
+            return Decision(
+                kind="crisis",
+                intent=None,
+                score=signal.score,
+                reply=crisis_reply(signal, self.country(context), plan),
+                crisis_kind=signal.kind,
+            )
+        ranked = self.matcher.rank(text)
+        return self._choose(ranked, context)
+
+    def _choose(self, ranked: Sequence[Match], context: Context) -> Decision:
+        t = self.thresholds
+        if not ranked or ranked[0].score < t.suggest or ranked[0].intent == OUT_OF_SCOPE:
+            best = ranked[0].score if ranked else 0.0
+            return Decision("fallback", None, best, reply=self.fallback_reply(context))
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.score >= t.answer and best.score - runner_up >= t.margin:
+            return self.answer_for(best.intent, context, score=best.score)
+        keep = [
+            m.intent
+            for m in ranked[:3]
+            if m.score >= best.score * t.suggest_keep and m.intent != OUT_OF_SCOPE
+        ]
+        return Decision(
+            "suggest", None, best.score, tuple(keep), reply=self.suggest_reply(keep)
+        )
+
+    def answer_for(self, intent_id: str, context: Context, *, score: float = 100.0) -> Decision:
+        """The vetted answer of one intent (also used when a person taps a topic button)."""
+        intent = self.catalog.intents[intent_id]
+        parts = [intent.answer.text]
+        if intent.safety_pointer:
+            parts.append(overdose_pointer(self.country(context)))
+        if self._sources[intent_id]:
+            parts.append(f"Source: {self._sources[intent_id]}")
+        return Decision("answer", intent_id, score, reply="\n\n".join(parts))
+
+    def suggest_reply(self, intent_ids: Sequence[str]) -> str:
+        lines = [SUGGEST_TEXT]
+        lines += [
+            f"{n}. {self.catalog.intents[i].title}" for n, i in enumerate(intent_ids, start=1)
+        ]
+        return "\n".join(lines)
+
+    def fallback_reply(self, context: Context) -> str:
+        return f"{FALLBACK_TEXT}\n\nIf you need help right now: /crisis shows who you can reach today."
+
+    def help_lines(self, context: Context) -> str:
+        """The /crisis text for the person's country."""
+        return help_lines_text(self.country(context))
+
+
+@lru_cache(maxsize=1)
+def default_engine() -> Engine:
+    """The engine for this process, configured from the environment."""
+    from bot.config import Settings
+
+    return Engine.load(Settings.from_env().default_country)
+
+
+def decide(text: str, context: Context | None = None) -> Decision:
+    """Decide what to do with one message, with the process's default engine."""
+    return default_engine().decide(text, context)
