@@ -1,0 +1,65 @@
+"""Keyboards shared by several replies: topic menus, the help button, countries, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.conversation import actions, texts
+from bot.conversation.ports import EngineLike
+from bot.conversation.reply import Button, Rows
+from bot.decision import Role
+
+HELP_BUTTON = Button(texts.HELP_BUTTON, actions.make(actions.HELP))
+TOPICS_BUTTON = Button(texts.TOPICS_BUTTON, actions.make(actions.MENU))
+NAV_ROW = (TOPICS_BUTTON, HELP_BUTTON)
+ROLES: tuple[Role, ...] = ("recovery", "family", "supporter")
+
+
+def pairs(buttons: Sequence[Button], per_row: int = 2) -> Rows:
+    """Lay buttons out ``per_row`` to a row (short labels read well two across on a phone)."""
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def topic_button(engine: EngineLike, intent_id: str) -> Button | None:
+    """A button that opens one intent's answer, labelled with its title."""
+    intent = engine.catalog.intents.get(intent_id)
+    if intent is None:
+        return None
+    return Button(str(intent.title), actions.make(actions.TOPIC, intent_id))
+
+
+def topic_rows(engine: EngineLike, intent_ids: Iterable[str]) -> Rows:
+    """One topic per row: titles are questions, too long to sit side by side."""
+    rows: list[tuple[Button, ...]] = []
+    for intent_id in intent_ids:
+        button = topic_button(engine, intent_id)
+        if button is not None:
+            rows.append((button,))
+    return tuple(rows)
+
+
+def groups_menu(engine: EngineLike) -> Rows:
+    """All topic groups, then the help button."""
+    rows = [
+        (Button(str(group.title), actions.make(actions.GROUP, str(group.id))),)
+        for group in engine.catalog.groups
+    ]
+    return (*rows, (HELP_BUTTON,))
+
+
+def role_menu() -> Rows:
+    """Who is talking: tailors the wording of answers."""
+    return (
+        *((Button(texts.ROLE_LABELS[role], actions.make(actions.ROLE, role)),) for role in ROLES),
+        (HELP_BUTTON,),
+    )
+
+
+def country_menu(engine: EngineLike) -> Rows:
+    """Countries the crisis resources list, then "somewhere else", then help."""
+    buttons = [
+        Button(name, actions.make(actions.COUNTRY, code))
+        for code, name in engine.resources.countries()
+    ]
+    buttons.append(Button(texts.SOMEWHERE_ELSE, actions.make(actions.COUNTRY, "-")))
+    return (*pairs(buttons), (HELP_BUTTON,))

@@ -1,0 +1,413 @@
+"""The transport-neutral conversation: commands, buttons and texts in, replies out.
+
+Telegram handlers and the terminal chat both call this; neither decides anything itself.
+Every text a person sends goes through ``engine.decide`` first, which runs the crisis check
+before anything else, including while a flow (safety plan, check-in set-up) is waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.config import Settings
+from bot.conversation import actions, menus, safety_plan_flow, texts
+from bot.conversation.ports import EngineLike
+from bot.conversation.registry import (
+    Action,
+    ActionHandler,
+    Command,
+    CommandHandler,
+    Flow,
+    Sender,
+    ShutdownHook,
+    StartupHook,
+)
+from bot.conversation.reply import Button, Chat, Reply
+from bot.decision import Context, Decision, Role
+from bot.safety_plan import SafetyPlan, render
+
+log = logging.getLogger(__name__)
+
+MAX_RELATED = 3
+
+# Telegram's command menu, in this order. Feature modules append their own.
+BUILTIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("help", "How to use this bot"),
+    ("topics", "Browse all topics"),
+    ("crisis", "Help lines, right now"),
+    ("country", "Which help lines to show"),
+    ("checkin", "Set up, change or stop check-ins"),
+    ("safetyplan", "Your plan for hard moments"),
+    ("privacy", "What is kept and what is not"),
+    ("forget", "Erase everything about you"),
+)
+
+
+class Conversation:
+    """One instance per process; state that must survive restarts lives in the store."""
+
+    def __init__(self, engine: EngineLike, store: Any, settings: Settings) -> None:
+        self.engine = engine
+        self.store = store
+        self.settings = settings
+        self._flows: dict[int, Flow] = {}
+        self._commands: dict[str, Command] = {}
+        self._actions: dict[str, Action] = {}
+        self._startup: list[StartupHook] = []
+        self._shutdown: list[ShutdownHook] = []
+
+    # ----------------------------------------------------------------- extension points
+    def register_command(
+        self,
+        name: str,
+        handler: CommandHandler,
+        description: str | None = None,
+        *,
+        private_only: bool = True,
+    ) -> None:
+        """Add (or replace) a slash command; personal commands default to private chats only."""
+        self._commands[name] = Command(name, handler, description, private_only)
+
+    def register_action(
+        self, prefix: str, handler: ActionHandler, *, private_only: bool = True
+    ) -> None:
+        """Route buttons ``v1:<prefix>:...`` to ``handler``."""
+        if actions.parse(actions.make(prefix)) is None or ":" in prefix:
+            raise ValueError(f"bad action prefix {prefix!r}")
+        self._actions[prefix] = Action(prefix, handler, private_only)
+
+    def on_startup(self, hook: StartupHook) -> None:
+        """Run ``hook(sender)`` when the transport starts (e.g. start a scheduler)."""
+        self._startup.append(hook)
+
+    def on_shutdown(self, hook: ShutdownHook) -> None:
+        """Run ``hook()`` when the transport stops."""
+        self._shutdown.append(hook)
+
+    async def start(self, sender: Sender) -> None:
+        """Called once by the transport after the store is open."""
+        for hook in self._startup:
+            await hook(sender)
+
+    async def stop(self) -> None:
+        """Called once by the transport before the store closes."""
+        for hook in reversed(self._shutdown):
+            try:
+                await hook()
+            except Exception:
+                log.exception("shutdown hook failed")
+
+    def menu_commands(self) -> list[tuple[str, str]]:
+        """(command, description) pairs for Telegram's command menu."""
+        result = list(BUILTIN_COMMANDS)
+        known = {name for name, _ in result}
+        for command in self._commands.values():
+            if command.description and command.name not in known:
+                result.append((command.name, command.description))
+        return result
+
+    # ----------------------------------------------------------------- flows
+    def start_flow(self, chat_id: int, flow: Flow) -> None:
+        """From now on, texts in this chat go to ``flow`` (after the crisis check)."""
+        self._flows[chat_id] = flow
+
+    def end_flow(self, chat_id: int) -> None:
+        """Back to normal question answering."""
+        self._flows.pop(chat_id, None)
+
+    def flow_of(self, chat_id: int) -> Flow | None:
+        """The flow waiting for this chat's next text, if any."""
+        return self._flows.get(chat_id)
+
+    # ----------------------------------------------------------------- context
+    async def context_for(self, chat: Chat, *, with_plan: bool = False) -> Context:
+        """What the engine may know: country, role, chat type, and the plan only in private."""
+        user = await self.store.get_user(chat.id)
+        country = getattr(user, "country", None) or self.settings.default_country
+        role = getattr(user, "role", None) if chat.private else None
+        plan_text = None
+        if with_plan and chat.private:
+            plan = await self.store.get_safety_plan(chat.id)
+            if plan and any(plan.values()):
+                plan_text = render(SafetyPlan.from_dict(plan))
+        return Context(
+            country=country,
+            role=role,
+            chat_type="private" if chat.private else "group",
+            safety_plan_text=plan_text,
+        )
+
+    # ----------------------------------------------------------------- texts
+    async def handle_text(self, chat: Chat, text: str, *, addressed: bool = True) -> list[Reply]:
+        """A message. In groups, ``addressed`` says whether it was meant for the bot.
+
+        Not addressed: only the crisis check runs, and only a crisis gets a reply (unless the
+        group's admins turned the watch off).
+        """
+        if not addressed:
+            return await self.crisis_check(chat, text)
+        await self.store.ensure_user(chat.id)
+        await self.store.count("message")
+        context = await self.context_for(chat)
+        decision = self.engine.decide(text, context)
+        flow = self._flows.get(chat.id)
+        if decision.kind == "crisis":
+            replies = await self._crisis(chat, text, decision, context)
+            if flow is not None and flow.accepts_crisis_text:
+                replies += await flow.on_text(chat, text)
+            return replies
+        if flow is not None:
+            return await flow.on_text(chat, text)
+        return await self._decision_replies(chat, decision)
+
+    async def crisis_check(self, chat: Chat, text: str) -> list[Reply]:
+        """Messages the bot was not addressed in (groups) and edited messages."""
+        context = await self.context_for(chat)
+        decision = self.engine.decide(text, context)
+        if decision.kind != "crisis":
+            return []
+        if not chat.private and not await self.store.group_crisis_watch(chat.id):
+            return []
+        return await self._crisis(chat, text, decision, context)
+
+    async def _crisis(
+        self, chat: Chat, text: str, decision: Decision, context: Context
+    ) -> list[Reply]:
+        await self.store.count("crisis", key=decision.crisis_kind or "")
+        if chat.private:
+            # The plan is read only now: one query on crisis instead of on every message.
+            with_plan = await self.context_for(chat, with_plan=True)
+            if with_plan.safety_plan_text:
+                decision = self.engine.decide(text, with_plan)
+        rows: list[tuple[Button, ...]] = []
+        if not context.country:
+            rows.append((Button(texts.CHANGE_COUNTRY, actions.make(actions.COUNTRY_MENU)),))
+        return [Reply(decision.reply, tuple(rows))]
+
+    async def _decision_replies(self, chat: Chat, decision: Decision) -> list[Reply]:
+        if decision.kind == "answer" and decision.intent:
+            await self.store.count("intent_hit", key=decision.intent)
+            return [self._answer(decision)]
+        if decision.kind == "suggest" and decision.suggestions:
+            await self.store.count("suggest")
+            rows = menus.topic_rows(self.engine, decision.suggestions)
+            extra = (Button(texts.NONE_OF_THESE, actions.make(actions.MENU)), menus.HELP_BUTTON)
+            return [Reply(decision.reply, (*rows, extra))]
+        await self.store.count("fallback")
+        return [Reply(decision.reply, menus.groups_menu(self.engine))]
+
+    def _answer(self, decision: Decision) -> Reply:
+        """An answer with related topics, feedback buttons and the way to help."""
+        intent_id = decision.intent or ""
+        intent = self.engine.catalog.intents.get(intent_id)
+        related = tuple(getattr(intent, "related", ()))[:MAX_RELATED]
+        rows = menus.topic_rows(self.engine, related)
+        feedback = (
+            Button(texts.FEEDBACK_YES, actions.make(actions.FEEDBACK, intent_id, "1")),
+            Button(texts.FEEDBACK_NO, actions.make(actions.FEEDBACK, intent_id, "0")),
+        )
+        return Reply(decision.reply, (*rows, feedback, menus.NAV_ROW))
+
+    async def non_text(self, chat: Chat) -> list[Reply]:
+        """Stickers, photos, voice: the bot reads text; say so kindly, with the way to help."""
+        return [Reply(texts.NON_TEXT, ((menus.HELP_BUTTON,),))]
+
+    async def help_now(self, chat: Chat) -> list[Reply]:
+        """Help lines for this chat's country (and the person's own plan, in private)."""
+        context = await self.context_for(chat, with_plan=True)
+        text = self.engine.help_lines(context)
+        if context.safety_plan_text:
+            text += "\n\n" + context.safety_plan_text
+        rows = ((Button(texts.CHANGE_COUNTRY, actions.make(actions.COUNTRY_MENU)),),)
+        return [Reply(text, rows)]
+
+    # ----------------------------------------------------------------- commands
+    async def handle_command(self, chat: Chat, name: str, args: str = "") -> list[Reply]:
+        """A slash command (name without the slash, lower case; ``args`` the rest of the line)."""
+        name = name.lower()
+        if name != "crisis":
+            self.end_flow(chat.id)
+        command = self._commands.get(name)
+        if command is not None:
+            if command.private_only and not chat.private:
+                return [Reply(texts.PRIVATE_ONLY)]
+            await self.store.ensure_user(chat.id)
+            return await command.handler(chat, args)
+        builtin = getattr(self, f"_cmd_{name}", None)
+        if builtin is None:
+            return [Reply(texts.UNKNOWN_COMMAND)]
+        await self.store.ensure_user(chat.id)
+        replies: list[Reply] = await builtin(chat, args)
+        return replies
+
+    async def _cmd_start(self, chat: Chat, args: str) -> list[Reply]:
+        if not chat.private:
+            return [Reply(texts.GROUP_WELCOME, (menus.NAV_ROW,))]
+        return [Reply(texts.WELCOME, menus.role_menu())]
+
+    async def _cmd_help(self, chat: Chat, args: str) -> list[Reply]:
+        text = texts.HELP if chat.private else texts.GROUP_HELP
+        return [Reply(text, (menus.NAV_ROW,))]
+
+    async def _cmd_topics(self, chat: Chat, args: str) -> list[Reply]:
+        return [Reply(texts.TOPICS, menus.groups_menu(self.engine))]
+
+    async def _cmd_crisis(self, chat: Chat, args: str) -> list[Reply]:
+        await self.store.count("crisis", key="command")
+        return await self.help_now(chat)
+
+    async def _cmd_country(self, chat: Chat, args: str) -> list[Reply]:
+        return [Reply(texts.ASK_COUNTRY, menus.country_menu(self.engine))]
+
+    async def _cmd_privacy(self, chat: Chat, args: str) -> list[Reply]:
+        return [Reply(texts.PRIVACY, (menus.NAV_ROW,))]
+
+    async def _cmd_forget(self, chat: Chat, args: str) -> list[Reply]:
+        if not chat.private:
+            return [Reply(texts.PRIVATE_ONLY)]
+        yes = Button(texts.FORGET_YES, actions.make(actions.FORGET, "yes"))
+        no = Button(texts.FORGET_NO, actions.make(actions.FORGET, "no"))
+        return [Reply(texts.FORGET_ASK, ((yes,), (no,)))]
+
+    async def _cmd_safetyplan(self, chat: Chat, args: str) -> list[Reply]:
+        if not chat.private:
+            return [Reply(texts.PRIVATE_ONLY)]
+        return await safety_plan_flow.show(self, chat)
+
+    async def _cmd_checkin(self, chat: Chat, args: str) -> list[Reply]:
+        # Replaced when the check-in feature registers "checkin".
+        if not chat.private:
+            return [Reply(texts.PRIVATE_ONLY)]
+        return [Reply(texts.CHECKIN_NOT_SET_UP, (menus.NAV_ROW,))]
+
+    async def _cmd_ask(self, chat: Chat, args: str) -> list[Reply]:
+        if not args.strip():
+            return [Reply(texts.ASK_EMPTY)]
+        return await self.handle_text(chat, args, addressed=True)
+
+    async def _cmd_crisiswatch(self, chat: Chat, args: str) -> list[Reply]:
+        if chat.private:
+            return [Reply(texts.CRISISWATCH_GROUPS)]
+        wanted = args.strip().lower()
+        if wanted not in ("on", "off"):
+            on = await self.store.group_crisis_watch(chat.id)
+            return [Reply(texts.CRISISWATCH_STATE.format(state="on" if on else "off"))]
+        if not chat.is_admin:
+            return [Reply(texts.CRISISWATCH_ADMINS)]
+        await self.store.set_group_crisis_watch(chat.id, wanted == "on")
+        return [Reply(texts.CRISISWATCH_ON if wanted == "on" else texts.CRISISWATCH_OFF)]
+
+    # ----------------------------------------------------------------- buttons
+    async def handle_action(self, chat: Chat, action: str) -> list[Reply]:
+        """A pressed button. Anything unknown (an old version's button) gets the menu."""
+        parsed = actions.parse(action)
+        if parsed is None:
+            return await self.old_button(chat)
+        kind, args = parsed
+        feature = self._actions.get(kind)
+        if feature is not None:
+            if feature.private_only and not chat.private:
+                return [Reply(texts.PRIVATE_ONLY)]
+            await self.store.ensure_user(chat.id)
+            return await feature.handler(chat, args)
+        handler = _ACTIONS.get(kind)
+        if handler is None:
+            return await self.old_button(chat)
+        await self.store.ensure_user(chat.id)
+        replies: list[Reply] = await handler(self, chat, args)
+        return replies
+
+    async def old_button(self, chat: Chat) -> list[Reply]:
+        """The polite answer to buttons this version no longer knows."""
+        return [Reply(texts.OLD_BUTTON, menus.groups_menu(self.engine))]
+
+    async def _act_topic(self, chat: Chat, args: list[str]) -> list[Reply]:
+        if len(args) != 1 or args[0] not in self.engine.catalog.intents:
+            return await self.old_button(chat)
+        decision = self.engine.answer_for(args[0], await self.context_for(chat))
+        await self.store.count("intent_hit", key=args[0])
+        return [self._answer(decision)]
+
+    async def _act_group(self, chat: Chat, args: list[str]) -> list[Reply]:
+        group = next((g for g in self.engine.catalog.groups if [g.id] == args), None)
+        if group is None:
+            return await self.old_button(chat)
+        rows = menus.topic_rows(self.engine, group.intent_ids)
+        back = (Button(texts.ALL_TOPICS, actions.make(actions.MENU)), menus.HELP_BUTTON)
+        text = texts.GROUP_TOPICS.format(title=group.title)
+        return [Reply(text, (*rows, back), edit=True)]
+
+    async def _act_menu(self, chat: Chat, args: list[str]) -> list[Reply]:
+        return [Reply(texts.TOPICS, menus.groups_menu(self.engine), edit=True)]
+
+    async def _act_help(self, chat: Chat, args: list[str]) -> list[Reply]:
+        await self.store.count("crisis", key="button")
+        return await self.help_now(chat)
+
+    async def _act_role(self, chat: Chat, args: list[str]) -> list[Reply]:
+        if len(args) != 1 or args[0] not in menus.ROLES:
+            return await self.old_button(chat)
+        role: Role = args[0]  # narrowed by the ROLES check above
+        await self.store.update_user(chat.id, role=role, consent=True)
+        thanks = texts.ROLE_THANKS[role]
+        return [Reply(f"{thanks}\n\n{texts.ASK_COUNTRY}", menus.country_menu(self.engine))]
+
+    async def _act_country_menu(self, chat: Chat, args: list[str]) -> list[Reply]:
+        return [Reply(texts.ASK_COUNTRY, menus.country_menu(self.engine))]
+
+    async def _act_country(self, chat: Chat, args: list[str]) -> list[Reply]:
+        countries = dict(self.engine.resources.countries())
+        if len(args) != 1 or (args[0] != "-" and args[0] not in countries):
+            return await self.old_button(chat)
+        code = args[0]
+        if code == "-":
+            await self.store.update_user(chat.id, country=None)
+            head = texts.COUNTRY_ELSEWHERE
+        else:
+            await self.store.update_user(chat.id, country=code)
+            head = texts.COUNTRY_SET.format(name=countries[code])
+        context = await self.context_for(chat)
+        if code == "-":
+            # "Somewhere else" must not fall back to the deployment's default country.
+            context = Context(None, context.role, context.chat_type)
+        lines = self.engine.help_lines(context)
+        follow = "\n\nNow ask me anything, or browse with /topics." if chat.private else ""
+        return [Reply(f"{head}\n\n{lines}{follow}", (menus.NAV_ROW,))]
+
+    async def _act_feedback(self, chat: Chat, args: list[str]) -> list[Reply]:
+        if len(args) != 2 or args[0] not in self.engine.catalog.intents or args[1] not in "01":
+            return await self.old_button(chat)
+        await self.store.record_feedback(args[0], args[1] == "1")
+        return [Reply(texts.FEEDBACK_THANKS, toast=True)]
+
+    async def _act_safety_plan(self, chat: Chat, args: list[str]) -> list[Reply]:
+        if not chat.private:
+            return [Reply(texts.PRIVATE_ONLY)]
+        if len(args) != 1:
+            return await self.old_button(chat)
+        return await safety_plan_flow.on_action(self, chat, args[0])
+
+    async def _act_forget(self, chat: Chat, args: list[str]) -> list[Reply]:
+        if not chat.private:
+            return [Reply(texts.PRIVATE_ONLY)]
+        if args == ["yes"]:
+            self.end_flow(chat.id)
+            await self.store.forget(chat.id)
+            return [Reply(texts.FORGET_DONE)]
+        return [Reply(texts.FORGET_KEPT)]
+
+
+_ActionMethod = Any
+_ACTIONS: dict[str, _ActionMethod] = {
+    actions.TOPIC: Conversation._act_topic,
+    actions.GROUP: Conversation._act_group,
+    actions.MENU: Conversation._act_menu,
+    actions.HELP: Conversation._act_help,
+    actions.ROLE: Conversation._act_role,
+    actions.COUNTRY_MENU: Conversation._act_country_menu,
+    actions.COUNTRY: Conversation._act_country,
+    actions.FEEDBACK: Conversation._act_feedback,
+    actions.SAFETY_PLAN: Conversation._act_safety_plan,
+    actions.FORGET: Conversation._act_forget,
+}

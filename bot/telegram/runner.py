@@ -1,0 +1,113 @@
+"""``recovery-bot run``: the Telegram bot, by polling or (with WEBHOOK_URL) by webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from typing import Any, TextIO
+
+from telegram.error import InvalidToken, TelegramError
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+NO_TOKEN = """\
+recovery-bot: TELEGRAM_BOT_TOKEN is not set.
+
+To run the Telegram bot you need a token:
+  1. In Telegram, open a chat with @BotFather and send /newbot.
+  2. Pick a name and a username; BotFather replies with a token like 123456789:AAE...
+  3. export TELEGRAM_BOT_TOKEN='<that token>' and run `recovery-bot run` again.
+
+To try the bot without Telegram, run `recovery-bot chat` (it works with no token).
+"""
+
+BAD_TOKEN = """\
+recovery-bot: TELEGRAM_BOT_TOKEN does not look like a bot token.
+
+A token has digits, a colon, then letters, e.g. 123456789:AAE... (BotFather sends it when you
+create a bot with /newbot; /token in @BotFather shows it again). Check for stray quotes or spaces.
+To try the bot without Telegram, run `recovery-bot chat`.
+"""
+
+REJECTED_TOKEN = """\
+recovery-bot: Telegram rejected TELEGRAM_BOT_TOKEN (it was revoked or mistyped).
+Get the current token from @BotFather (/mybots -> your bot -> API Token).
+To try the bot without Telegram, run `recovery-bot chat`.
+"""
+
+
+class RedactToken(logging.Filter):
+    """Belt and braces: no log line ever carries the token, whatever library wrote it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg = message.replace(self.token, "<token>")
+            record.args = None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Plain logs to stderr at LOG_LEVEL; httpx (which logs URLs, token included) kept quiet."""
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    if settings.telegram_bot_token:
+        redact = RedactToken(settings.telegram_bot_token)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(redact)
+
+
+def run(settings: Settings, *, err: TextIO | None = None) -> int:
+    """Run the bot until stopped; 0 on a clean stop, 2 on configuration errors."""
+    err = err or sys.stderr
+    token = settings.telegram_bot_token
+    if not token:
+        err.write(NO_TOKEN)
+        return EXIT_CONFIG
+    if not TOKEN_RE.match(token):
+        err.write(BAD_TOKEN)
+        return EXIT_CONFIG
+    configure_logging(settings)
+
+    from bot.engine import Engine
+    from bot.telegram.app import build_application
+
+    engine = Engine.load(settings.default_country)
+    application = build_application(settings, engine)
+    try:
+        if settings.webhook_url:
+            from bot.telegram.webhook import serve
+
+            asyncio.run(serve(application, settings))
+        else:
+            _poll(application)
+    except InvalidToken:
+        err.write(REJECTED_TOKEN)
+        return EXIT_CONFIG
+    except TelegramError as exc:
+        err.write(f"recovery-bot: Telegram error at start-up: {exc}\n")
+        return 1
+    return 0
+
+
+def _poll(application: Any) -> None:
+    from bot.telegram.app import ALLOWED_UPDATES, shutdown, startup
+
+    application.post_init = startup
+    application.post_shutdown = shutdown
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)

@@ -1,0 +1,124 @@
+"""Webhook mode: a small tornado server with the secret-token check and a health endpoint.
+
+PTB's built-in webhook server has no health check a platform could probe, so this follows
+PTB's "custom webhook bot" pattern: our server puts updates on ``application.update_queue``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import signal
+from typing import Any
+from urllib.parse import urlparse
+
+import tornado.httpserver
+import tornado.web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.telegram.app import ALLOWED_UPDATES, shutdown, startup
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_PATH = "/healthz"
+MAX_BODY = 1 << 20
+
+
+def webhook_secret(settings: Settings) -> str:
+    """WEBHOOK_SECRET, or one derived from the token: same on every instance, never guessable."""
+    if settings.webhook_secret:
+        return settings.webhook_secret
+    token = settings.telegram_bot_token or ""
+    return hashlib.sha256(b"recovery-bot webhook:" + token.encode()).hexdigest()
+
+
+def webhook_path(settings: Settings) -> str:
+    """The path Telegram posts to, taken from WEBHOOK_URL (``/`` when it has none)."""
+    return urlparse(settings.webhook_url or "").path or "/"
+
+
+class HealthHandler(tornado.web.RequestHandler):
+    """``GET /healthz`` (and GET on the webhook path): 200 while the bot runs."""
+
+    def initialize(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.application_ = application
+
+    def get(self) -> None:
+        ok = self.application_.running
+        self.set_status(200 if ok else 503)
+        self.write({"status": "ok" if ok else "starting"})
+
+
+class UpdateHandler(HealthHandler):
+    """``POST <webhook path>``: checks the secret, queues the update, answers at once."""
+
+    def initialize(  # type: ignore[override]
+        self, application: Application[Any, Any, Any, Any, Any, Any], secret: str
+    ) -> None:
+        super().initialize(application)
+        self.secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning("webhook request with a wrong secret token refused")
+            self.set_status(403)
+            return
+        if len(self.request.body) > MAX_BODY:
+            self.set_status(413)
+            return
+        try:
+            data = json.loads(self.request.body)
+            update = Update.de_json(data, self.application_.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            return
+        await self.application_.update_queue.put(update)
+        self.set_status(200)
+
+
+def make_app(
+    application: Application[Any, Any, Any, Any, Any, Any], path: str, secret: str
+) -> tornado.web.Application:
+    """The tornado routes: health and the webhook."""
+    return tornado.web.Application(
+        [
+            (HEALTH_PATH, HealthHandler, {"application": application}),
+            (path, UpdateHandler, {"application": application, "secret": secret}),
+        ]
+    )
+
+
+async def serve(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT: start the bot, register the webhook, serve, then clean up."""
+    secret = webhook_secret(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with application:
+        await startup(application)
+        try:
+            await application.start()
+            server = tornado.httpserver.HTTPServer(
+                make_app(application, webhook_path(settings), secret), max_body_size=MAX_BODY
+            )
+            server.listen(settings.port, address="0.0.0.0")
+            await application.bot.set_webhook(
+                settings.webhook_url or "",
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=40,
+            )
+            log.info("webhook mode: listening on port %s", settings.port)
+            await stop.wait()
+            server.stop()
+            await application.stop()
+        finally:
+            await shutdown(application)

@@ -1,0 +1,394 @@
+"""An in-repo fake Telegram Bot API server (aiohttp) for end-to-end tests and benchmarks.
+
+It speaks enough of the Bot API for the bot: getMe, getUpdates (a real long poll with offset
+and timeout), sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
+setMyCommands, setWebhook/deleteWebhook/getWebhookInfo, getChatMember. Responses are built
+from python-telegram-bot objects' ``to_dict()`` so they have Telegram's shape. Tests push
+updates as a user would and read what the bot sent; errors (403, 429 with retry_after, 400,
+500) can be injected per method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from aiohttp import web
+from telegram import (
+    CallbackQuery,
+    Chat,
+    ChatMemberAdministrator,
+    ChatMemberMember,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
+
+TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijkl"
+BOT_ID = 123456789
+BOT_USERNAME = "recovery_test_bot"
+JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "reply_parameters",
+    "link_preview_options",
+    "entities",
+}
+INT_FIELDS = {"chat_id", "offset", "timeout", "limit", "message_id", "user_id", "max_connections"}
+
+
+@dataclass
+class Injected:
+    """An error the next matching call(s) get instead of success."""
+
+    method: str
+    code: int
+    description: str
+    retry_after: int | None = None
+    chat_id: int | None = None
+    times: int = 1
+
+
+@dataclass
+class Call:
+    """One Bot API call the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeBotApi:
+    """State of the fake server; the aiohttp app is built by :meth:`app`."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.me = User(
+            BOT_ID,
+            "Recovery Bot",
+            is_bot=True,
+            username=BOT_USERNAME,
+            can_join_groups=True,
+            can_read_all_group_messages=False,
+            supports_inline_queries=False,
+        )
+        self.updates: list[dict[str, Any]] = []
+        self.calls: list[Call] = []
+        self.errors: list[Injected] = []
+        self.admins: set[tuple[int, int]] = set()
+        self.webhook: dict[str, Any] = {"url": "", "secret_token": None}
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._changed = asyncio.Condition()
+        self.chats: dict[int, Chat] = {}
+        self.users: dict[int, User] = {}
+        self.port = 0
+
+    # ------------------------------------------------------------------ for tests
+    @property
+    def base_url(self) -> str:
+        """TELEGRAM_API_BASE_URL for the bot (the token is appended by the client)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def user(self, user_id: int, name: str = "Sam") -> User:
+        return self.users.setdefault(user_id, User(user_id, name, is_bot=False))
+
+    def chat(self, chat_id: int, title: str = "Peer group") -> Chat:
+        if chat_id not in self.chats:
+            if chat_id > 0:
+                self.chats[chat_id] = Chat(chat_id, Chat.PRIVATE, first_name="Sam")
+            else:
+                self.chats[chat_id] = Chat(chat_id, Chat.SUPERGROUP, title=title)
+        return self.chats[chat_id]
+
+    def _message(self, chat_id: int, user: User, text: str | None, **extra: Any) -> Message:
+        return Message(
+            next(self._message_ids),
+            datetime.now(timezone.utc),
+            self.chat(chat_id),
+            from_user=user,
+            text=text,
+            **extra,
+        )
+
+    async def push(self, update: dict[str, Any]) -> int:
+        """Queue a raw update (``update_id`` is assigned); wakes long polls."""
+        update_id = next(self._update_ids)
+        update["update_id"] = update_id
+        async with self._changed:
+            self.updates.append(update)
+            self._changed.notify_all()
+        return update_id
+
+    def message_update(
+        self,
+        chat_id: int,
+        text: str | None,
+        *,
+        user_id: int | None = None,
+        reply_to: Message | None = None,
+        edited: bool = False,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """An update dict for a message from a person (user id = chat id in private chats)."""
+        user = self.user(user_id if user_id is not None else chat_id)
+        entities: list[MessageEntity] = []
+        if text and text.startswith("/"):
+            entities.append(MessageEntity(MessageEntity.BOT_COMMAND, 0, len(text.split()[0])))
+        mention = f"@{BOT_USERNAME}"
+        if text and mention in text:
+            entities.append(MessageEntity(MessageEntity.MENTION, text.index(mention), len(mention)))
+        message = self._message(
+            chat_id, user, text, entities=entities or None, reply_to_message=reply_to, **extra
+        )
+        if edited:
+            message = Message.de_json({**message.to_dict(), "edit_date": int(time.time())}, None)
+        return {("edited_message" if edited else "message"): message.to_dict()}
+
+    async def say(self, chat_id: int, text: str, **kwargs: Any) -> int:
+        """A person writes ``text``."""
+        return await self.push(self.message_update(chat_id, text, **kwargs))
+
+    async def press(
+        self,
+        chat_id: int,
+        data: str,
+        *,
+        message: dict[str, Any] | None = None,
+        user_id: int | None = None,
+    ) -> int:
+        """A person presses an inline button with callback ``data`` (on a message the bot sent)."""
+        user = self.user(user_id if user_id is not None else chat_id)
+        msg = Message.de_json(message, None) if message else self._message(chat_id, self.me, "…")
+        query = CallbackQuery(str(next(self._update_ids)), user, "ci", message=msg, data=data)
+        return await self.push({"callback_query": query.to_dict()})
+
+    def fail(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (optionally to one chat) fail."""
+        self.errors.append(Injected(method, code, description, retry_after, chat_id, times))
+
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
+        """Calls of ``method`` (optionally to one chat), in order."""
+        return [
+            c
+            for c in self.calls
+            if c.method == method and (chat_id is None or c.params.get("chat_id") == chat_id)
+        ]
+
+    async def wait_for(
+        self, predicate: Callable[[list[Call]], bool], timeout: float = 10.0
+    ) -> None:
+        """Wait until ``predicate(self.calls)`` holds, or fail the test."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while not predicate(self.calls):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    methods = [(c.method, c.params.get("text", "")[:60]) for c in self.calls[-8:]]
+                    raise AssertionError(f"timed out; last calls: {methods}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[Call]:
+        """Wait until the bot has sent ``count`` messages to ``chat_id``; return them."""
+        await self.wait_for(lambda _: len(self.sent(chat_id)) >= count, timeout)
+        return self.sent(chat_id)
+
+    # ------------------------------------------------------------------ server
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        return app
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            body = await request.read()
+            return dict(json.loads(body)) if body else {}
+        raw = dict(await request.post()) if request.can_read_body else {}
+        raw.update(request.query)
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            value = str(value)
+            if key in JSON_FIELDS:
+                params[key] = json.loads(value)
+            elif key in INT_FIELDS:
+                params[key] = int(value)
+            elif value in ("true", "false"):
+                params[key] = value == "true"
+            else:
+                params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await self._params(request)
+        for injected in self.errors:
+            if (
+                injected.method.lower() == method.lower()
+                and injected.times > 0
+                and (injected.chat_id is None or injected.chat_id == params.get("chat_id"))
+            ):
+                injected.times -= 1
+                await self._record(method, {**params, "_failed": injected.code})
+                extra = {"retry_after": injected.retry_after} if injected.retry_after else None
+                return _error(injected.code, injected.description, extra)
+        handler = getattr(self, f"api_{method.lower()}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        if method.lower() != "getupdates":
+            await self._record(method, params)
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    async def _record(self, method: str, params: dict[str, Any]) -> None:
+        async with self._changed:
+            self.calls.append(Call(method, params))
+            self._changed.notify_all()
+
+    # ------------------------------------------------------------------ Bot API methods
+    async def api_getme(self, params: dict[str, Any]) -> Any:
+        return self.me.to_dict()
+
+    async def api_getupdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook["url"]:
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            if offset:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            while not self.updates and time.monotonic() < deadline:
+                try:
+                    await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
+                except TimeoutError:
+                    break
+            return self.updates[:limit]
+
+    async def api_sendmessage(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        extra: dict[str, Any] = {}
+        if params.get("reply_markup"):
+            extra["reply_markup"] = params["reply_markup"]
+        message = self._message(chat_id, self.me, str(params.get("text", ""))).to_dict()
+        message.update(extra)
+        return message
+
+    async def api_editmessagetext(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params.get("chat_id") or 0)
+        message = self._message(chat_id, self.me, str(params.get("text", ""))).to_dict()
+        message["message_id"] = int(params.get("message_id") or 0)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def api_editmessagereplymarkup(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params.get("chat_id") or 0)
+        message = self._message(chat_id, self.me, "…").to_dict()
+        message["message_id"] = int(params.get("message_id") or 0)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def api_answercallbackquery(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def api_setmycommands(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def api_deletemycommands(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def api_setwebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {"url": params.get("url", ""), "secret_token": params.get("secret_token")}
+        return True
+
+    async def api_deletewebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {"url": "", "secret_token": None}
+        return True
+
+    async def api_getwebhookinfo(self, params: dict[str, Any]) -> Any:
+        return {
+            "url": self.webhook["url"],
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
+
+    async def api_getchatmember(self, params: dict[str, Any]) -> Any:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        user = self.user(user_id)
+        if (chat_id, user_id) in self.admins:
+            return ChatMemberAdministrator(
+                user,
+                can_be_edited=False,
+                is_anonymous=False,
+                can_manage_chat=True,
+                can_delete_messages=True,
+                can_manage_video_chats=True,
+                can_restrict_members=True,
+                can_promote_members=False,
+                can_change_info=True,
+                can_invite_users=True,
+                can_post_stories=False,
+                can_edit_stories=False,
+                can_delete_stories=False,
+            ).to_dict()
+        return ChatMemberMember(user).to_dict()
+
+
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
+
+
+async def start_fake_api(api: FakeBotApi | None = None) -> tuple[FakeBotApi, web.AppRunner]:
+    """Start the server on a free localhost port; returns the state and the runner to clean up."""
+    api = api or FakeBotApi()
+    runner = web.AppRunner(api.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    api.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return api, runner
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotApi]:
+    """A running fake Bot API; ``fake_api.base_url`` is the bot's TELEGRAM_API_BASE_URL."""
+    api, runner = await start_fake_api()
+    try:
+        yield api
+    finally:
+        await runner.cleanup()
+
+
+__all__ = ["BOT_ID", "BOT_USERNAME", "TOKEN", "FakeBotApi", "Update", "fake_api", "start_fake_api"]
