@@ -29,9 +29,9 @@ from telegram import (
     ChatMemberMember,
     Message,
     MessageEntity,
-    Update,
     User,
 )
+from telegram.request import BaseRequest, RequestData
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijkl"
 BOT_ID = 123456789
@@ -391,4 +391,105 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
         await runner.cleanup()
 
 
-__all__ = ["BOT_ID", "BOT_USERNAME", "TOKEN", "FakeBotApi", "Update", "fake_api", "start_fake_api"]
+class RecordingRequest(BaseRequest):
+    """A ``BaseRequest`` that never touches the network: records calls, returns canned JSON.
+
+    For offline handler tests (``Application.process_update``) and the throughput benchmark.
+    ``fail`` makes the next call of a method return a Telegram-style error.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[Call] = []
+        self.errors: list[Injected] = []
+        self.admins: set[tuple[int, int]] = set()
+        self.me = User(BOT_ID, "Recovery Bot", is_bot=True, username=BOT_USERNAME)
+        self._message_ids = itertools.count(5000)
+        self.record = True
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    def fail(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        self.errors.append(Injected(method, code, description, retry_after, None, times))
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def texts(self) -> list[str]:
+        return [str(p.get("text", "")) for p in self.sent()]
+
+    async def do_request(  # type: ignore[override]
+        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data is not None else {}
+        if self.record:
+            self.calls.append(Call(name, params))
+        for injected in self.errors:
+            if injected.method == name and injected.times > 0:
+                injected.times -= 1
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": injected.code,
+                    "description": injected.description,
+                }
+                if injected.retry_after:
+                    body["parameters"] = {"retry_after": injected.retry_after}
+                return injected.code, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return self.me.to_dict()
+        if name in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+            chat_id = int(params.get("chat_id") or 1)
+            chat = Chat(chat_id, Chat.PRIVATE if chat_id > 0 else Chat.SUPERGROUP)
+            message = Message(
+                int(params.get("message_id") or next(self._message_ids)),
+                datetime.now(timezone.utc),
+                chat,
+                from_user=self.me,
+                text=str(params.get("text", "…")),
+            ).to_dict()
+            if params.get("reply_markup"):
+                message["reply_markup"] = params["reply_markup"]
+            return message
+        if name == "getChatMember":
+            user = User(int(params["user_id"]), "Sam", is_bot=False)
+            if (int(params["chat_id"]), int(params["user_id"])) in self.admins:
+                return {
+                    "status": "administrator",
+                    "user": user.to_dict(),
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                }
+            return ChatMemberMember(user).to_dict()
+        if name == "getUpdates":
+            return []
+        return True

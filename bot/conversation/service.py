@@ -3,6 +3,9 @@
 Telegram handlers and the terminal chat both call this; neither decides anything itself.
 Every text a person sends goes through ``engine.decide`` first, which runs the crisis check
 before anything else, including while a flow (safety plan, check-in set-up) is waiting.
+
+The safety-plan modules are imported where used: the crisis layer owns them, and the rest of
+the conversation must keep working (and be testable) without them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 from typing import Any
 
 from bot.config import Settings
-from bot.conversation import actions, menus, safety_plan_flow, texts
+from bot.conversation import actions, menus, texts
 from bot.conversation.ports import EngineLike
 from bot.conversation.registry import (
     Action,
@@ -25,7 +28,6 @@ from bot.conversation.registry import (
 )
 from bot.conversation.reply import Button, Chat, Reply
 from bot.decision import Context, Decision, Role
-from bot.safety_plan import SafetyPlan, render
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,8 @@ class Conversation:
         if with_plan and chat.private:
             plan = await self.store.get_safety_plan(chat.id)
             if plan and any(plan.values()):
+                from bot.safety_plan import SafetyPlan, render
+
                 plan_text = render(SafetyPlan.from_dict(plan))
         return Context(
             country=country,
@@ -273,6 +277,8 @@ class Conversation:
     async def _cmd_safetyplan(self, chat: Chat, args: str) -> list[Reply]:
         if not chat.private:
             return [Reply(texts.PRIVATE_ONLY)]
+        from bot.conversation import safety_plan_flow
+
         return await safety_plan_flow.show(self, chat)
 
     async def _cmd_checkin(self, chat: Chat, args: str) -> list[Reply]:
@@ -386,6 +392,8 @@ class Conversation:
             return [Reply(texts.PRIVATE_ONLY)]
         if len(args) != 1:
             return await self.old_button(chat)
+        from bot.conversation import safety_plan_flow
+
         return await safety_plan_flow.on_action(self, chat, args[0])
 
     async def _act_forget(self, chat: Chat, args: list[str]) -> list[Reply]:
