@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fake_bot_api import BOT_ID, TOKEN, FakeBotApi, RecordingRequest
@@ -43,7 +43,7 @@ class _Group:
 
 class _Catalog:
     groups = (_Group("treatment", "Treatment", ("methadone", "naloxone")),)
-    intents = {
+    intents: ClassVar[dict[str, _Intent]] = {
         "methadone": _Intent("methadone", "treatment", "What is methadone?", ("naloxone",)),
         "naloxone": _Intent("naloxone", "treatment", "What is naloxone?"),
     }
@@ -62,7 +62,9 @@ class FakeEngine:
 
     def decide(self, text: str, context: Context) -> Decision:
         if "kill myself" in text:
-            return Decision("crisis", None, 100, reply="Please call 988 now.", crisis_kind="suicide")
+            return Decision(
+                "crisis", None, 100, reply="Please call 988 now.", crisis_kind="suicide"
+            )
         if "methadone" in text:
             return self.answer_for("methadone", context)
         if "long" in text:
@@ -83,7 +85,10 @@ async def bot_app(sqlite_store: Store) -> AsyncIterator[tuple[Any, RecordingRequ
     request = RecordingRequest()
     settings = Settings(telegram_bot_token=TOKEN, database_url="sqlite:///unused.db")
     app = build_application(
-        settings, FakeEngine(), request=request, updates_request=RecordingRequest(),
+        settings,
+        FakeEngine(),
+        request=request,
+        updates_request=RecordingRequest(),
         limit_rate=False,
     )
     app.bot_data["store"] = sqlite_store
@@ -110,7 +115,16 @@ async def test_startup_publishes_command_menu(bot_app: Any) -> None:
     _, request, _ = bot_app
     menus = request.sent("setMyCommands")
     names = {c["command"] for c in menus[0]["commands"]}
-    assert {"help", "topics", "crisis", "country", "checkin", "safetyplan", "privacy", "forget"} <= names
+    assert {
+        "help",
+        "topics",
+        "crisis",
+        "country",
+        "checkin",
+        "safetyplan",
+        "privacy",
+        "forget",
+    } <= names
     assert any(m.get("scope", {}).get("type") == "all_group_chats" for m in menus)
 
 
@@ -154,8 +168,13 @@ async def test_feedback_is_a_toast_and_removes_the_vote_buttons(bot_app: Any) ->
     app, request, _ = bot_app
     await feed(app, FAKE.message_update(PERSON, "methadone?"))
     answer = request.calls[-1]
-    message = {"message_id": 9, "date": 0, "chat": {"id": PERSON, "type": "private"},
-               "text": "x", "reply_markup": answer.params["reply_markup"]}
+    message = {
+        "message_id": 9,
+        "date": 0,
+        "chat": {"id": PERSON, "type": "private"},
+        "text": "x",
+        "reply_markup": answer.params["reply_markup"],
+    }
     await feed(app, await _press(PERSON, "v1:f:methadone:1", message=message))
     assert request.sent("answerCallbackQuery")[-1]["text"] == "Thanks for telling me."
     (edit,) = request.sent("editMessageReplyMarkup")
@@ -196,9 +215,15 @@ async def test_personal_commands_are_refused_in_groups(bot_app: Any) -> None:
 async def test_sticker_gets_a_kind_note(bot_app: Any) -> None:
     app, request, _ = bot_app
     update = FAKE.message_update(PERSON, None)
-    update["message"]["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
-                                    "width": 1, "height": 1, "is_animated": False,
-                                    "is_video": False}
+    update["message"]["sticker"] = {
+        "file_id": "s",
+        "file_unique_id": "s",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
     await feed(app, update)
     (sent,) = request.sent()
     assert "read text" in sent["text"] and "/crisis" in sent["text"]
@@ -241,10 +266,22 @@ async def test_errors_are_logged_without_text_and_do_not_crash(
 
 async def _press(chat_id: int, data: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
     user = {"id": chat_id, "is_bot": False, "first_name": "Sam"}
-    msg = message or {"message_id": 7, "date": 0, "chat": {"id": chat_id, "type": "private"},
-                      "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bot"}, "text": "x"}
-    return {"callback_query": {"id": "q1", "from": user, "chat_instance": "c", "data": data,
-                               "message": msg}}
+    msg = message or {
+        "message_id": 7,
+        "date": 0,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bot"},
+        "text": "x",
+    }
+    return {
+        "callback_query": {
+            "id": "q1",
+            "from": user,
+            "chat_instance": "c",
+            "data": data,
+            "message": msg,
+        }
+    }
 
 
 def test_split_keeps_escaped_pieces_under_the_limit() -> None:

@@ -1,0 +1,237 @@
+"""End to end: the real ``recovery-bot run`` process against the in-repo fake Bot API server.
+
+A scripted person (and a group) talk to the bot through the fake server exactly as Telegram
+would deliver their messages: long polling by default, then webhook mode with its secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from fake_bot_api import BOT_ID, BOT_USERNAME, TOKEN, FakeBotApi, start_fake_api
+
+from bot.storage import Store
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
+
+PERSON = 5551234
+GROUP = -1009876
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    fake, runner = await start_fake_api()
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()
+
+
+def _env(api: FakeBotApi, db: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK", "TELEGRAM"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        DATABASE_URL=f"sqlite:///{db}",
+        DEFAULT_COUNTRY="US",
+        LOG_LEVEL="DEBUG",
+        **extra,
+    )
+    return env
+
+
+async def _start(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> tuple[int, str]:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), 20)
+    except TimeoutError:
+        proc.kill()
+        _, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, err.decode(errors="replace")
+
+
+def _buttons(call: Any) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+class Person:
+    """A scripted person in one chat: says things, presses buttons, reads replies."""
+
+    def __init__(self, api: FakeBotApi, chat_id: int, user_id: int | None = None) -> None:
+        self.api, self.chat_id, self.user_id = api, chat_id, user_id or chat_id
+
+    async def say(self, text: str, expect: int = 1, **kw: Any) -> list[Any]:
+        before = len(self.api.sent(self.chat_id))
+        await self.api.say(self.chat_id, text, user_id=self.user_id, **kw)
+        sent = await self.api.wait_sent(self.chat_id, before + expect, timeout=15)
+        return sent[before:]
+
+    async def press(self, data: str, expect: int = 1) -> list[Any]:
+        before = len(self.api.sent(self.chat_id))
+        await self.api.press(self.chat_id, data, user_id=self.user_id)
+        sent = await self.api.wait_sent(self.chat_id, before + expect, timeout=15)
+        return sent[before:]
+
+
+async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    proc = await _start(_env(api, db))
+    try:
+        await api.wait_for(lambda calls: any(c.method == "setMyCommands" for c in calls), 30)
+        me = Person(api, PERSON)
+
+        (welcome,) = await me.say("/start")
+        assert "not a doctor" in welcome.params["text"]
+        assert "v1:r:family" in _buttons(welcome)
+        (countries,) = await me.press("v1:r:family")
+        assert "v1:c:US" in _buttons(countries)
+        (lines,) = await me.press("v1:c:US")
+        assert "988" in lines.params["text"]
+
+        (answer,) = await me.say("what is methadone")
+        assert "v1:f:methadone:1" in _buttons(answer)
+        related = [b for b in _buttons(answer) if b.startswith("v1:t:")]
+        assert related
+        (suggest,) = await me.say("meds")
+        assert suggest.params["text"] and sum(b.startswith("v1:t:") for b in _buttons(suggest)) >= 2
+        (fallback,) = await me.say("what's the best pizza topping")
+        assert any(b.startswith("v1:g:") for b in _buttons(fallback))
+        (tapped,) = await me.press(related[0])
+        assert f"v1:f:{related[0][5:]}:1" in _buttons(tapped)
+
+        (crisis,) = await me.say("i want to kill myself tonight")
+        assert "988" in crisis.params["text"]
+
+        (confirm,) = await me.say("/forget")
+        assert "v1:fg:yes" in _buttons(confirm)
+        (done,) = await me.press("v1:fg:yes")
+        assert "erased" in done.params["text"]
+
+        group = Person(api, GROUP, user_id=PERSON + 1)
+        await api.say(GROUP, "anyone know about methadone?", user_id=PERSON + 1)
+        (mentioned,) = await group.say(f"@{BOT_USERNAME} what is methadone")
+        assert mentioned.params["reply_parameters"]["message_id"]
+        assert len(api.sent(GROUP)) == 1  # the unaddressed message got no reply
+        (alarm,) = await group.say("i just want to die, cant do this anymore")
+        assert "988" in alarm.params["text"]
+        (private_only,) = await group.say("/safetyplan")
+        assert "private chat" in private_only.params["text"]
+        bot_message = {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": GROUP, "type": "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bot"},
+            "text": "x",
+        }
+        (reply_to_bot,) = await group.say("naloxone?", reply_to=_msg(bot_message))
+        assert reply_to_bot.params["text"]
+    finally:
+        code, err = await _stop(proc)
+    assert code == 0, err[-2000:]
+    assert TOKEN not in err and TOKEN.split(":")[1] not in err
+    assert "kill myself" not in err and "methadone" not in err
+    store = await Store.open(f"sqlite:///{db}")
+    try:
+        assert await store.get_user(PERSON) is None  # /forget erased the person
+    finally:
+        await store.close()
+
+
+def _msg(data: dict[str, Any]) -> Any:
+    from telegram import Message
+
+    return Message.de_json(data, None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_webhook_mode_checks_the_secret(api: FakeBotApi, tmp_path: Path) -> None:
+    port = _free_port()
+    env = _env(
+        api,
+        tmp_path / "bot.db",
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/tg-hook",
+        PORT=str(port),
+        WEBHOOK_SECRET="s3cret-value",
+    )
+    proc = await _start(env)
+    try:
+        await api.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls), 30)
+        (hook,) = api.sent(method="setWebhook")
+        assert hook.params["url"].endswith("/tg-hook")
+        assert hook.params["secret_token"] == "s3cret-value"
+        update = api.message_update(PERSON, "what is naloxone")
+        update["update_id"] = 77
+        url = f"http://127.0.0.1:{port}/tg-hook"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                assert health.status == 200
+            bad = {"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            async with http.post(url, json=update, headers=bad) as refused:
+                assert refused.status == 403
+            async with http.post(url, json=update) as missing:
+                assert missing.status == 403
+            await asyncio.sleep(0.5)
+            assert api.sent(PERSON) == []
+            good = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"}
+            async with http.post(url, json=update, headers=good) as accepted:
+                assert accepted.status == 200
+        (reply,) = await api.wait_sent(PERSON, 1)
+        assert "v1:f:naloxone:1" in _buttons(reply)
+    finally:
+        code, err = await _stop(proc)
+    assert code == 0, err[-2000:]
+    assert TOKEN not in err
+
+
+async def test_run_without_token_explains_and_exits_2(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await proc.communicate()
+    assert proc.returncode == 2
+    assert b"@BotFather" in err and b"recovery-bot chat" in err and b"Traceback" not in err
+
+
+async def test_revoked_token_exits_2(api: FakeBotApi, tmp_path: Path) -> None:
+    env = _env(api, tmp_path / "bot.db")
+    env["TELEGRAM_BOT_TOKEN"] = "987654321:AAThisTokenIsNotKnownToTheServer_xyz"
+    proc = await _start(env)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    assert b"rejected" in err and b"Traceback" not in err
