@@ -1,0 +1,155 @@
+"""What a person sees, through the transport-neutral Conversation, with the real engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import Settings
+from bot.conversation import Chat, Conversation, Reply
+from bot.conversation.reply import MAX_ACTION_BYTES
+from bot.engine import Engine
+from bot.storage import Store
+
+ME = Chat(31337, "private", 31337)
+GROUP = Chat(-100555, "group", 31337)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load("US")
+
+
+@pytest.fixture
+async def conv(engine: Engine, sqlite_store: Store) -> AsyncIterator[Conversation]:
+    yield Conversation(engine, sqlite_store, Settings(default_country="US"))
+
+
+def actions(replies: list[Reply]) -> list[str]:
+    return [b.action for r in replies for b in r.all_buttons()]
+
+
+async def test_welcome_says_what_the_bot_is_not_and_offers_roles(conv: Conversation) -> None:
+    (welcome,) = await conv.handle_command(ME, "start")
+    assert "not a doctor" in welcome.text and "not a crisis service" in welcome.text
+    assert "/crisis" in welcome.text and "/privacy" in welcome.text
+    assert {"v1:r:recovery", "v1:r:family", "v1:r:supporter", "v1:h"} <= set(actions([welcome]))
+
+
+async def test_role_choice_is_stored_and_leads_to_country(conv: Conversation) -> None:
+    replies = await conv.handle_action(ME, "v1:r:family")
+    assert "v1:c:US" in actions(replies)
+    user = await conv.store.get_user(ME.id)
+    assert user is not None and user.role == "family"
+    replies = await conv.handle_action(ME, "v1:c:US")
+    assert "988" in replies[0].text
+    assert (await conv.store.get_user(ME.id)).country == "US"  # type: ignore[union-attr]
+
+
+async def test_answer_has_related_feedback_and_help(conv: Conversation) -> None:
+    (answer,) = await conv.handle_text(ME, "what is methadone")
+    acts = actions([answer])
+    assert "v1:f:methadone:1" in acts and "v1:f:methadone:0" in acts and "v1:h" in acts
+    related = conv.engine.catalog.intents["methadone"].related
+    assert any(f"v1:t:{r}" in acts for r in related)
+
+
+async def test_fallback_offers_topics_and_help(conv: Conversation) -> None:
+    (reply,) = await conv.handle_text(ME, "what's the best pizza topping")
+    assert any(a.startswith("v1:g:") for a in actions([reply])) and "v1:h" in actions([reply])
+    assert "/crisis" in reply.text
+
+
+async def test_topics_menu_walks_groups_to_answers(conv: Conversation) -> None:
+    (menu,) = await conv.handle_command(ME, "topics")
+    group = next(a for a in actions([menu]) if a.startswith("v1:g:"))
+    (intents,) = await conv.handle_action(ME, group)
+    assert intents.edit
+    topic = next(a for a in actions([intents]) if a.startswith("v1:t:"))
+    (answer,) = await conv.handle_action(ME, topic)
+    assert f"v1:f:{topic[5:]}:1" in actions([answer])
+
+
+async def test_every_button_fits_telegram_callback_limit(conv: Conversation) -> None:
+    for intent_id in conv.engine.catalog.intents:
+        (answer,) = await conv.handle_action(ME, f"v1:t:{intent_id}")
+        assert all(len(a.encode()) <= MAX_ACTION_BYTES for a in actions([answer]))
+
+
+async def test_crisis_comes_first_even_inside_a_flow(conv: Conversation) -> None:
+    await conv.handle_command(ME, "safetyplan")
+    await conv.handle_action(ME, "v1:sp:start")
+    replies = await conv.handle_text(ME, "i want to kill myself")
+    assert "988" in replies[0].text
+    crisis = await conv.handle_text(ME, "going to overdose on purpose tonight")
+    assert "988" in crisis[0].text or "911" in crisis[0].text
+
+
+async def test_safety_plan_guided_skippable_saved_viewed_deleted(conv: Conversation) -> None:
+    (intro,) = await conv.handle_command(ME, "safetyplan")
+    assert "v1:sp:start" in actions([intro])
+    replies = await conv.handle_action(ME, "v1:sp:start")
+    assert "v1:sp:skip" in actions(replies)
+    await conv.handle_text(ME, "I stop answering my phone\nI sleep all day")
+    await conv.handle_action(ME, "v1:sp:skip")
+    plan = await conv.store.get_safety_plan(ME.id)
+    assert plan is not None and "I sleep all day" in next(iter(plan.values()))
+    await conv.handle_action(ME, "v1:sp:stop")
+    (view,) = await conv.handle_command(ME, "safetyplan")
+    assert "I sleep all day" in view.text and "v1:sp:edit" in actions([view])
+    await conv.handle_action(ME, "v1:sp:del")
+    await conv.handle_action(ME, "v1:sp:delyes")
+    assert await conv.store.get_safety_plan(ME.id) is None
+
+
+async def test_forget_asks_first_then_erases(conv: Conversation) -> None:
+    await conv.handle_action(ME, "v1:r:recovery")
+    (ask,) = await conv.handle_command(ME, "forget")
+    assert "v1:fg:yes" in actions([ask])
+    await conv.handle_action(ME, "v1:fg:no")
+    assert await conv.store.get_user(ME.id) is not None
+    await conv.handle_action(ME, "v1:fg:yes")
+    assert await conv.store.get_user(ME.id) is None
+
+
+async def test_old_buttons_get_the_menu(conv: Conversation) -> None:
+    for stale in ("v0:topic:x", "v1:t:no_such_intent", "v1:zz", "garbage"):
+        (reply,) = await conv.handle_action(ME, stale)
+        assert "older version" in reply.text and "v1:h" in actions([reply])
+
+
+async def test_groups_only_crisis_when_not_addressed(conv: Conversation) -> None:
+    assert await conv.handle_text(GROUP, "what is methadone", addressed=False) == []
+    (alarm,) = await conv.handle_text(GROUP, "i want to kill myself", addressed=False)
+    assert "988" in alarm.text
+    assert "private chat" in (await conv.handle_command(GROUP, "safetyplan"))[0].text
+
+
+async def test_checkin_placeholder_until_a_feature_registers(conv: Conversation) -> None:
+    (reply,) = await conv.handle_command(ME, "checkin")
+    assert "not set up" in reply.text
+
+    async def checkin(chat: Chat, args: str) -> list[Reply]:
+        return [Reply("How often?")]
+
+    conv.register_command("checkin", checkin, "Set up check-ins")
+    assert (await conv.handle_command(ME, "checkin"))[0].text == "How often?"
+    assert (await conv.handle_command(GROUP, "checkin"))[0].text.startswith("That's personal")
+
+    async def on_button(chat: Chat, args: list[str]) -> list[Reply]:
+        return [Reply("mood " + args[0])]
+
+    conv.register_action("ci", on_button)
+    assert (await conv.handle_action(ME, "v1:ci:good"))[0].text == "mood good"
+
+
+async def test_message_text_is_never_stored(conv: Conversation, sqlite_url: str) -> None:
+    await conv.handle_text(ME, "zebra-unique-words methadone")
+    import sqlite3
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        for (table,) in db.execute("select name from sqlite_master where type='table'"):
+            for row in db.execute(f"select * from {table}"):
+                assert "zebra" not in repr(row)
