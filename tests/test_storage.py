@@ -32,7 +32,11 @@ async def test_update_changes_only_given_fields_and_records_consent_time(store: 
     await store.ensure_user(7)
     before = datetime.now(UTC)
     user = await store.update_user(
-        7, role="family", country="gb", timezone="Europe/London", consent=True,
+        7,
+        role="family",
+        country="gb",
+        timezone="Europe/London",
+        consent=True,
         recovery_start=date(2024, 1, 2),
     )
     assert (user.role, user.country, user.timezone) == ("family", "GB", "Europe/London")
@@ -86,8 +90,13 @@ async def test_safety_plan_shape_is_checked(store: Store, bad: object) -> None:
 async def test_checkin_settings_round_trip_with_utc_times(store: Store) -> None:
     due = datetime(2024, 3, 31, 1, 30, tzinfo=timezone(timedelta(hours=2)))
     settings = CheckinSettings(
-        frequency="weekly", weekday=6, local_time=time(21, 15), timezone="Europe/Berlin",
-        next_due_at=due, paused=False, unanswered=2,
+        frequency="weekly",
+        weekday=6,
+        local_time=time(21, 15),
+        timezone="Europe/Berlin",
+        next_due_at=due,
+        paused=False,
+        unanswered=2,
         last_sent_at=datetime(2024, 3, 24, 20, 15, tzinfo=UTC),
     )
     assert await store.get_checkin_settings(5) is None

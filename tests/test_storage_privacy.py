@@ -1,4 +1,4 @@
-"""Erasure: after /forget nothing about the person is left in any table (or, on SQLite, the file)."""
+"""Erasure: after /forget nothing about the person is left in any table (or SQLite file)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,22 @@ async def _journey(store: Store, chat_id: int, words: str) -> None:
     now = datetime(2024, 9, 1, 20, tzinfo=UTC)
     await store.ensure_user(chat_id, now=now)
     await store.update_user(
-        chat_id, role="recovery", country="US", timezone="America/Chicago", consent=True,
+        chat_id,
+        role="recovery",
+        country="US",
+        timezone="America/Chicago",
+        consent=True,
         recovery_start=date(2024, 1, 1),
     )
     await store.save_checkin_settings(
         chat_id,
-        CheckinSettings(frequency="daily", local_time=time(20), timezone="America/Chicago",
-                        next_due_at=now + timedelta(days=1), last_sent_at=now),
+        CheckinSettings(
+            frequency="daily",
+            local_time=time(20),
+            timezone="America/Chicago",
+            next_due_at=now + timedelta(days=1),
+            last_sent_at=now,
+        ),
     )
     for day in range(3):
         await store.record_checkin_answer(chat_id, "okay", day, now + timedelta(days=day))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import glob
 import os
 import pwd
@@ -101,8 +102,16 @@ class PgServer:
         data, sock, logfile = self.folder / "data", self.folder / "sock", self.folder / "log"
         try:
             self._run(
-                str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C",
+                str(self.bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
             )
             self._run("mkdir", str(sock))
             self.port = _free_port()
@@ -112,8 +121,17 @@ class PgServer:
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
             )
             self._run(
-                str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(logfile), "-o", opts,
-                "-w", "-t", "60", "start",
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(logfile),
+                "-o",
+                opts,
+                "-w",
+                "-t",
+                "60",
+                "start",
             )
         except PgServerError as exc:
             log_tail = ""
@@ -128,13 +146,17 @@ class PgServer:
     def stop(self) -> None:
         if self._running and self.folder is not None:
             self._running = False
-            try:
+            with contextlib.suppress(PgServerError):
                 self._run(
-                    str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data"), "-m",
-                    "immediate", "-w", "stop", timeout=30,
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.folder / "data"),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                    timeout=30,
                 )
-            except PgServerError:
-                pass
         self._remove()
 
     def _remove(self) -> None:
@@ -163,8 +185,9 @@ class PgServer:
     async def _execute(self, sql: str) -> None:
         import asyncpg
 
-        conn = await asyncpg.connect(host="127.0.0.1", port=self.port, user="postgres",
-                                     database="postgres")
+        conn = await asyncpg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", database="postgres"
+        )
         try:
             await conn.execute(sql)
         finally:

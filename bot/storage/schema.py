@@ -142,5 +142,11 @@ feedback = Table(
     Column("not_helpful", BigInteger, nullable=False, server_default="0"),
 )
 
-PERSONAL_TABLES: tuple[Table, ...] = (users, checkins, checkin_answers, safety_plans, group_settings)
+PERSONAL_TABLES: tuple[Table, ...] = (
+    users,
+    checkins,
+    checkin_answers,
+    safety_plans,
+    group_settings,
+)
 ANONYMOUS_TABLES: tuple[Table, ...] = (counters, feedback)

@@ -49,9 +49,7 @@ async def _collect(database_url: str, since: date | None) -> Stats:
         await store.close()
 
 
-def run_stats(
-    settings: Settings, since: date | None = None, out: TextIO | None = None
-) -> int:
+def run_stats(settings: Settings, since: date | None = None, out: TextIO | None = None) -> int:
     """Print the operator report from the database; 0 on success, 1 with a message on error."""
     out = out or sys.stdout
     try:

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Table, and_, delete, event, func, select, text, update
+from sqlalchemy import Table, and_, delete, event, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Row
@@ -119,7 +119,8 @@ def _build_engine(target: DatabaseTarget, busy_timeout: float) -> AsyncEngine:
         # IMMEDIATE takes the write lock up front, so a writer waits (busy_timeout) instead
         # of failing when another process committed between its read and its write.
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "NONE":  # NONE: a single-statement read, atomic by itself
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
@@ -231,7 +232,7 @@ class Store:
 
     @classmethod
     async def open(cls, database_url: str, *, busy_timeout: float = 5.0) -> Store:
-        """Open (creating the file/folder or PostgreSQL database) and migrate to the latest schema."""
+        """Open (creating the file, folder or PostgreSQL database) and migrate to the latest."""
         engine, target = await open_engine(database_url, busy_timeout=busy_timeout)
         return cls(engine, target, busy_timeout)
 
@@ -261,9 +262,12 @@ class Store:
                     yield conn
 
     @asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
+    async def _read(self, *, snapshot: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A read; ``snapshot`` keeps several statements consistent with each other."""
         with self._errors():
             async with self.engine.connect() as conn:
+                if not self._pg and not snapshot:
+                    await conn.execution_options(sqlite_begin="NONE")
                 yield conn
 
     def _insert(self, table: Table) -> Any:
@@ -323,11 +327,11 @@ class Store:
         self,
         chat_id: int,
         *,
-        role: str | None | _Unset = UNSET,
-        country: str | None | _Unset = UNSET,
-        timezone: str | None | _Unset = UNSET,
+        role: str | _Unset | None = UNSET,
+        country: str | _Unset | None = UNSET,
+        timezone: str | _Unset | None = UNSET,
         consent: bool | _Unset = UNSET,
-        recovery_start: date | None | _Unset = UNSET,
+        recovery_start: date | _Unset | None = UNSET,
         active: bool | _Unset = UNSET,
     ) -> User:
         """Change only the fields given (creating the person if needed); validates values."""
@@ -354,9 +358,7 @@ class Store:
         if active is not UNSET:
             values["active"] = bool(active)
         async with self._write() as conn:
-            row = (
-                await conn.execute(select(users).where(users.c.chat_id == chat_id))
-            ).first()
+            row = (await conn.execute(select(users).where(users.c.chat_id == chat_id))).first()
             if row is None:
                 await self._ensure(conn, chat_id, _utcnow().date())
             if values:
@@ -528,9 +530,7 @@ class Store:
             raise ValueError("counter name must be a short snake_case id")
         if not _KEY_RE.match(key):
             raise ValueError("counter key must be an id (letters, digits, _ . : -), not text")
-        stmt = self._insert(counters).values(
-            day=day or _utcnow().date(), name=name, key=key, n=n
-        )
+        stmt = self._insert(counters).values(day=day or _utcnow().date(), name=name, key=key, n=n)
         stmt = stmt.on_conflict_do_update(
             index_elements=[counters.c.day, counters.c.name, counters.c.key],
             set_={"n": counters.c.n + stmt.excluded.n},
@@ -556,9 +556,9 @@ class Store:
     async def stats(self, since: date | None = None, *, today: date | None = None) -> Stats:
         """Counts for operators; ``since`` limits the daily counters and feedback."""
         today = today or _utcnow().date()
-        day_ok = counters.c.day >= since if since else True
-        fb_ok = feedback.c.day >= since if since else True
-        async with self._read() as conn:
+        day_ok = counters.c.day >= since if since else true()
+        fb_ok = feedback.c.day >= since if since else true()
+        async with self._read(snapshot=True) as conn:
             total = (await conn.execute(select(func.count()).select_from(users))).scalar_one()
             by_role = {
                 (role or "unset"): n
@@ -610,8 +610,12 @@ class Store:
             }
 
         def per_key(name: str) -> dict[str, int]:
-            return dict(sorted(((k, n) for (c, k), n in sums.items() if c == name),
-                               key=lambda kv: (-kv[1], kv[0])))
+            return dict(
+                sorted(
+                    ((k, n) for (c, k), n in sums.items() if c == name),
+                    key=lambda kv: (-kv[1], kv[0]),
+                )
+            )
 
         def total_of(name: str) -> int:
             return sum(n for (c, _k), n in sums.items() if c == name)

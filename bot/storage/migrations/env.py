@@ -1,4 +1,4 @@
-"""Alembic environment. ``Store.open`` runs it with a live connection (``attributes["connection"]``).
+"""Alembic environment. ``Store.open`` runs it on a live connection (``attributes``).
 
 For authoring a revision by hand, ``alembic -c bot/storage/migrations/alembic.ini upgrade head``
 also works; it reads DATABASE_URL like the bot does.
