@@ -1,0 +1,137 @@
+"""The crisis check every message passes before anything else.
+
+Design: normalise the text (bot.text), find every lexicon pattern in one pass over the words
+(patterns are indexed by their first word, so the cost grows with the message, not the lexicon),
+then let informational guards cancel guardable rules. If nothing fired, misspelt words are
+corrected towards lexicon words (OSA edit distance: one edit for short words, two for long ones;
+real words listed in ``known_words`` are never corrected) and the pass runs once more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.crisis.lexicon import KINDS, Kind, Lexicon, Pattern, Slot, load_lexicon
+from bot.text import normalize
+
+DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "content" / "crisis_lexicon.yaml"
+
+EXACT_SCORE = 100.0
+FUZZY_SCORE = 90.0
+MAX_WORDS = 1000
+"""Only the first words are checked; a crisis message says what matters near its start, and
+this bounds the time spent on a pasted essay (normalize already cuts at 4096 characters)."""
+
+
+@dataclass(frozen=True)
+class CrisisSignal:
+    """A crisis was recognised. ``rule`` is a lexicon rule id, never the person's words."""
+
+    kind: Kind
+    score: float
+    rule: str
+    language: str
+
+
+def _match(
+    slots: tuple[Slot, ...], k: int, words: tuple[str, ...], pos: int, to_end: bool = False
+) -> bool:
+    """True when ``slots[k:]`` match ``words`` from ``pos`` (bounded backtracking).
+
+    ``to_end``: the match must finish at the last word.
+    """
+    if k == len(slots):
+        return pos == len(words) if to_end else True
+    slot = slots[k]
+    n = len(words)
+    if slot.gap:
+        last = min(pos + slot.gap, n)
+        return any(_match(slots, k + 1, words, p, to_end) for p in range(pos, last + 1))
+    if pos < n and words[pos] in slot.singles and _match(slots, k + 1, words, pos + 1, to_end):
+        return True
+    for seq in slot.multis:
+        end = pos + len(seq)
+        if words[pos:end] == seq and _match(slots, k + 1, words, end, to_end):
+            return True
+    return slot.optional and _match(slots, k + 1, words, pos, to_end)
+
+
+class CrisisDetector:
+    """Recognises suicidal thoughts, overdoses happening now, and danger of violence."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._order = {kind: i for i, kind in enumerate(KINDS)}
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> CrisisDetector:
+        """Build a detector from the lexicon file (default ``content/crisis_lexicon.yaml``)."""
+        return cls(load_lexicon(Path(path) if path is not None else DEFAULT_LEXICON))
+
+    def _found(self, words: tuple[str, ...]) -> set[int]:
+        """Keys of every pattern that matches somewhere in ``words``."""
+        found: set[int] = set()
+        index = self.lexicon.index
+        for pos, word in enumerate(words):
+            candidates: tuple[Pattern, ...] | None = index.get(word)
+            if not candidates:
+                continue
+            for pattern in candidates:
+                if pattern.key in found or (pattern.anchored and pos):
+                    continue
+                if _match(pattern.slots, 0, words, pos, pattern.anchored_end):
+                    found.add(pattern.key)
+        return found
+
+    def _evaluate(self, words: tuple[str, ...], score: float) -> CrisisSignal | None:
+        found = self._found(words)
+        if not found:
+            return None
+        suppressed: set[Kind] = set()
+        for guard in self.lexicon.guards:
+            if any(p in found for p in guard.patterns) and not any(p in found for p in guard.unless):
+                suppressed |= guard.suppresses
+        best: CrisisSignal | None = None
+        for rule in self.lexicon.rules:
+            if rule.guardable and rule.kind in suppressed:
+                continue
+            if not any(all(p in found for p in alt) for alt in rule.alternatives):
+                continue
+            if best is None or self._order[rule.kind] < self._order[best.kind]:
+                best = CrisisSignal(rule.kind, score, rule.id, rule.language)
+        return best
+
+    def _correct(self, word: str) -> str:
+        """The lexicon word ``word`` is a likely misspelling of, or ``word`` itself."""
+        lex = self.lexicon
+        if word in lex.exact_words or len(word) < lex.fuzzy.min_word_length - 1 or word.isdigit():
+            return word
+        best, best_distance = word, 3
+        for length in range(len(word) - 2, len(word) + 3):
+            targets = lex.fuzzy_targets.get(length)
+            if not targets:
+                continue
+            allowed = 2 if length >= lex.fuzzy.long_word_length else 1
+            if abs(length - len(word)) > allowed:
+                continue
+            hit = process.extractOne(word, targets, scorer=OSA.distance, score_cutoff=allowed)
+            if hit is not None and hit[1] < best_distance:
+                best, best_distance = hit[0], int(hit[1])
+        return best
+
+    def detect(self, text: str) -> CrisisSignal | None:
+        """The crisis in ``text``, most urgent kind first, or None. Never raises on any text."""
+        words = tuple(normalize(text).split()[:MAX_WORDS])
+        if not words:
+            return None
+        signal = self._evaluate(words, EXACT_SCORE)
+        if signal is not None:
+            return signal
+        corrected = tuple(self._correct(w) for w in words)
+        if corrected == words:
+            return None
+        return self._evaluate(corrected, FUZZY_SCORE)
