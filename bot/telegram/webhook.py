@@ -46,8 +46,8 @@ def webhook_path(settings: Settings) -> str:
 class HealthHandler(tornado.web.RequestHandler):
     """``GET /healthz`` (and GET on the webhook path): 200 while the bot runs."""
 
-    def initialize(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        self.application_ = application
+    def initialize(self, bot_app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.application_ = bot_app
 
     def get(self) -> None:
         ok = self.application_.running
@@ -59,9 +59,9 @@ class UpdateHandler(HealthHandler):
     """``POST <webhook path>``: checks the secret, queues the update, answers at once."""
 
     def initialize(  # type: ignore[override]
-        self, application: Application[Any, Any, Any, Any, Any, Any], secret: str
+        self, bot_app: Application[Any, Any, Any, Any, Any, Any], secret: str
     ) -> None:
-        super().initialize(application)
+        super().initialize(bot_app)
         self.secret = secret
 
     async def post(self) -> None:
@@ -89,8 +89,8 @@ def make_app(
     """The tornado routes: health and the webhook."""
     return tornado.web.Application(
         [
-            (HEALTH_PATH, HealthHandler, {"application": application}),
-            (path, UpdateHandler, {"application": application, "secret": secret}),
+            (HEALTH_PATH, HealthHandler, {"bot_app": application}),
+            (path, UpdateHandler, {"bot_app": application, "secret": secret}),
         ]
     )
 
@@ -104,6 +104,7 @@ async def serve(application: Application[Any, Any, Any, Any, Any, Any], settings
         loop.add_signal_handler(sig, stop.set)
     async with application:
         await startup(application)
+        server: tornado.httpserver.HTTPServer | None = None
         try:
             await application.start()
             server = tornado.httpserver.HTTPServer(
@@ -118,7 +119,9 @@ async def serve(application: Application[Any, Any, Any, Any, Any, Any], settings
             )
             log.info("webhook mode: listening on port %s", settings.port)
             await stop.wait()
-            server.stop()
-            await application.stop()
         finally:
+            if server is not None:
+                server.stop()
+            if application.running:
+                await application.stop()
             await shutdown(application)
