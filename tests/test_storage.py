@@ -206,3 +206,30 @@ async def test_stats_count_people_and_checkins(store: Store) -> None:
     assert stats.users_by_role == {"recovery": 1, "unset": 1}
     assert (stats.consented_users, stats.active_users_7d) == (1, 1)
     assert (stats.active_checkins, stats.safety_plans) == (1, 1)
+
+
+async def test_transaction_lets_other_modules_run_their_own_queries(store: Store) -> None:
+    from sqlalchemy import select, update
+
+    from bot.storage.schema import checkins
+
+    due = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    await store.save_checkin_settings(1, CheckinSettings(next_due_at=due))
+    await store.save_checkin_settings(2, CheckinSettings(next_due_at=due + timedelta(days=9)))
+    async with store.transaction() as conn:
+        query = select(checkins.c.chat_id).where(checkins.c.next_due_at <= due)
+        if store.backend == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = (await conn.execute(query)).scalars().all()
+        await conn.execute(
+            update(checkins)
+            .where(checkins.c.chat_id.in_(claimed))
+            .values(claimed_until=due + timedelta(minutes=5))
+        )
+    assert claimed == [1]
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as conn:
+            await conn.execute(update(checkins).values(unanswered=5))
+            raise RuntimeError("rolled back")
+    settings = await store.get_checkin_settings(1)
+    assert settings is not None and settings.unanswered == 0

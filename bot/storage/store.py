@@ -8,7 +8,7 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -269,6 +269,18 @@ class Store:
                 if not self._pg and not snapshot:
                     await conn.execution_options(sqlite_begin="NONE")
                 yield conn
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A write transaction for other modules' own queries (e.g. check-in claims).
+
+        Use this, not ``engine.begin()``: on SQLite it takes the write lock up front
+        (BEGIN IMMEDIATE), and driver errors become StorageError with a clear message.
+        """
+        return self._write()
+
+    def insert(self, table: Table) -> Any:
+        """The dialect's INSERT, which has ``on_conflict_do_update``/``do_nothing``."""
+        return self._insert(table)
 
     def _insert(self, table: Table) -> Any:
         """INSERT with ON CONFLICT support; both dialects share the same builder API."""
