@@ -93,7 +93,8 @@ class CrisisDetector:
             return None
         suppressed: set[Kind] = set()
         for guard in self.lexicon.guards:
-            if any(p in found for p in guard.patterns) and not any(p in found for p in guard.unless):
+            hit = any(p in found for p in guard.patterns)
+            if hit and not any(p in found for p in guard.unless):
                 suppressed |= guard.suppresses
         best: CrisisSignal | None = None
         for rule in self.lexicon.rules:

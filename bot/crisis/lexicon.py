@@ -68,7 +68,7 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> _LineStr:
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
     value = _LineDict()
     value.line = node.start_mark.line + 1
-    value.update(loader.construct_mapping(node, deep=True))
+    value.update({str(k): v for k, v in loader.construct_mapping(node, deep=True).items()})
     return value
 
 
@@ -90,7 +90,7 @@ def load_yaml_with_lines(path: Path, error: type[ValueError] = LexiconError) -> 
     except OSError as exc:
         raise error(f"{path}: cannot read the file ({exc.strerror})") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -243,7 +243,9 @@ class _Compiler:
             if item.startswith("*"):
                 size = item[1:] or "3"
                 if not size.isdigit() or not 1 <= int(size) <= MAX_GAP:
-                    raise self.fail(line, f"pattern {raw!r}: gap {item!r} must be * or *1..*{MAX_GAP}")
+                    raise self.fail(
+                        line, f"pattern {raw!r}: gap {item!r} must be * or *1..*{MAX_GAP}"
+                    )
                 slots.append(Slot(gap=int(size)))
                 continue
             optional = item.startswith("?")
@@ -328,7 +330,8 @@ def _pattern_alternatives(
         if isinstance(entry, dict):
             _check_keys(entry, {"all"}, {"all"}, path, f"{what} pattern")
             parts = _list(entry["all"], path, entry_line, f"{what} 'all'")
-            alternatives.append(tuple(compiler.compile(p, line_of(parts, entry_line)) for p in parts))
+            part_line = line_of(parts, entry_line)
+            alternatives.append(tuple(compiler.compile(p, part_line) for p in parts))
         else:
             alternatives.append((compiler.compile(entry, entry_line),))
     return tuple(alternatives)
@@ -359,7 +362,9 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
                 **{k: int(v) for k, v in fz.items() if k != "words"}
             )
         except (TypeError, ValueError):
-            raise LexiconError(f"{path}:{line_of(fz)}: fuzzy settings must be whole numbers") from None
+            raise LexiconError(
+                f"{path}:{line_of(fz)}: fuzzy settings must be whole numbers"
+            ) from None
         if fuzzy.min_word_length < 4:
             raise LexiconError(f"{path}:{line_of(fz)}: fuzzy.min_word_length must be at least 4")
 
