@@ -1,0 +1,84 @@
+"""The lexicon file: loads, and a broken one fails with the file, the line and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.crisis import CrisisDetector, LexiconError
+from bot.crisis.detector import DEFAULT_LEXICON
+from bot.crisis.lexicon import KINDS, load_lexicon
+
+GOOD = """\
+version: 1
+sets:
+  self: [myself, my self]
+rules:
+  - id: suicide.kill_self
+    kind: suicide
+    patterns:
+      - "kill <self>"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_lexicon_loads_with_every_kind() -> None:
+    lexicon = load_lexicon(DEFAULT_LEXICON)
+    assert lexicon.version == 1
+    assert {rule.kind for rule in lexicon.rules} == set(KINDS)
+    assert {rule.language for rule in lexicon.rules} == {"en", "es"}
+
+
+def test_custom_lexicon_path(tmp_path: Path) -> None:
+    detector = CrisisDetector.load(_write(tmp_path, GOOD))
+    assert detector.detect("I’ll kill my self") is not None
+    assert detector.detect("i want to die") is None
+
+
+@pytest.mark.parametrize(
+    ("broken", "line", "message"),
+    [
+        (GOOD.replace('"kill <self>"', '"kill <selves>"'), 8, "<selves>"),
+        (GOOD.replace("kind: suicide", "kind: sadness"), 4, "kind"),
+        (GOOD.replace('"kill <self>"', '"kill it\'s"'), 8, "plain lower-case word"),
+        (GOOD.replace('"kill <self>"', '"kill * "'), 8, "gap"),
+        (GOOD.replace('"kill <self>"', '"(kill <self>"'), 8, "parentheses"),
+        (GOOD.replace("version: 1", "version: 7"), 1, "version"),
+        (GOOD.replace("kind: suicide", "kind: suicide: oops"), 5, "YAML"),
+        (GOOD + "  - id: suicide.kill_self\n    kind: suicide\n    patterns: [x]\n", 9, "twice"),
+    ],
+)
+def test_broken_lexicon_names_file_and_line(
+    tmp_path: Path, broken: str, line: int, message: str
+) -> None:
+    path = _write(tmp_path, broken)
+    with pytest.raises(LexiconError) as err:
+        CrisisDetector.load(path)
+    text = str(err.value)
+    assert text.startswith(f"{path}:"), text
+    assert message in text, text
+    reported = int(text[len(str(path)) + 1 :].split(":", 1)[0])
+    assert abs(reported - line) <= 1, text
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LexiconError, match="cannot read"):
+        CrisisDetector.load(tmp_path / "nope.yaml")
+
+
+def test_known_words_protect_real_words_from_fuzzy_matching() -> None:
+    """Common words one typo away from a crisis word must stay themselves."""
+    textstat = pytest.importorskip("textstat")
+    easy = Path(textstat.__file__).parent / "resources" / "en" / "easy_words.txt"
+    if not easy.exists():
+        pytest.skip("easy word list not shipped with this textstat")
+    detector = CrisisDetector.load()
+    words = {w.strip().lower() for w in easy.read_text(encoding="utf-8").split() if w.isalpha()}
+    changed = {w: c for w in sorted(words) if (c := detector._correct(w)) != w}
+    assert not changed, f"add these to known_words in the lexicon: {changed}"
