@@ -53,7 +53,7 @@ def _match(
         return any(_match(slots, k + 1, words, p, to_end) for p in range(pos, last + 1))
     if pos < n and words[pos] in slot.singles and _match(slots, k + 1, words, pos + 1, to_end):
         return True
-    for seq in slot.multis:
+    for seq in slot.by_first.get(words[pos], ()) if pos < n else ():
         end = pos + len(seq)
         if words[pos:end] == seq and _match(slots, k + 1, words, end, to_end):
             return True

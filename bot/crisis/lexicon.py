@@ -111,6 +111,8 @@ class Slot:
     singles: frozenset[str] = frozenset()
     multis: tuple[tuple[str, ...], ...] = ()
     optional: bool = False
+    by_first: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, hash=False)
+    """``multis`` grouped by their first word, so matching only tries the ones that can fit."""
     gap: int = 0
     """When > 0 this slot skips 0..gap arbitrary words and the other fields are unused."""
 
@@ -223,7 +225,14 @@ class _Compiler:
                     f"pattern {raw!r}: {alt!r} is not a plain lower-case word "
                     "(write words as normalised text: no apostrophes, accents or punctuation)",
                 )
-        return Slot(frozenset(singles), tuple(multis))
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for seq in dict.fromkeys(multis):
+            by_first.setdefault(seq[0], []).append(seq)
+        return Slot(
+            frozenset(singles),
+            tuple(dict.fromkeys(multis)),
+            by_first={w: tuple(seqs) for w, seqs in by_first.items()},
+        )
 
     def compile(self, raw: object, line: int) -> int:
         if not isinstance(raw, str) or not raw.strip():
@@ -250,7 +259,7 @@ class _Compiler:
                 continue
             optional = item.startswith("?")
             slot = self._choice(item[1:] if optional else item, line, raw)
-            slots.append(Slot(slot.singles, slot.multis, optional=optional))
+            slots.append(Slot(slot.singles, slot.multis, optional, by_first=slot.by_first))
         if not slots or all(slot.optional or slot.gap for slot in slots):
             raise self.fail(line, f"pattern {raw!r} needs at least one required word")
         if slots[0].gap or slots[-1].gap:
