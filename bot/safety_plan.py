@@ -25,24 +25,42 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("warning_signs", "My warning signs",
-         "What tells you a crisis may be starting? Thoughts, feelings, places or times. "
-         "For example: \"I stop answering texts\" or \"payday nights\"."),
-    Step("coping", "Things I can do on my own",
-         "What can you do by yourself to feel a little better? "
-         "For example: \"go for a walk\", \"take a shower\", \"play music\"."),
-    Step("distractions", "People and places that take my mind off things",
-         "Who or where helps you think about something else? "
-         "For example: \"my cousin Sam\", \"the coffee shop\", \"the gym\"."),
-    Step("helpers", "People I can ask for help",
-         "Who could you call or text when things get hard? "
-         "For example: \"my sponsor, 555 0100\" or \"my sister\"."),
-    Step("professionals", "Professionals and crisis lines",
-         "Which counsellor, doctor, clinic or crisis line can you reach? "
-         "For example: \"my counsellor at the clinic\" or \"988\"."),
-    Step("safe_environment", "Making my surroundings safer",
-         "What can you do to make where you are safer? "
-         "For example: \"give my extra meds to my partner to keep\", \"keep naloxone at home\"."),
+    Step(
+        "warning_signs",
+        "My warning signs",
+        "What tells you a crisis may be starting? Thoughts, feelings, places or times. "
+        'For example: "I stop answering texts" or "payday nights".',
+    ),
+    Step(
+        "coping",
+        "Things I can do on my own",
+        "What can you do by yourself to feel a little better? "
+        'For example: "go for a walk", "take a shower", "play music".',
+    ),
+    Step(
+        "distractions",
+        "People and places that take my mind off things",
+        "Who or where helps you think about something else? "
+        'For example: "my cousin Sam", "the coffee shop", "the gym".',
+    ),
+    Step(
+        "helpers",
+        "People I can ask for help",
+        "Who could you call or text when things get hard? "
+        'For example: "my sponsor, 555 0100" or "my sister".',
+    ),
+    Step(
+        "professionals",
+        "Professionals and crisis lines",
+        "Which counsellor, doctor, clinic or crisis line can you reach? "
+        'For example: "my counsellor at the clinic" or "988".',
+    ),
+    Step(
+        "safe_environment",
+        "Making my surroundings safer",
+        "What can you do to make where you are safer? "
+        'For example: "give my extra meds to my partner to keep", "keep naloxone at home".',
+    ),
 )
 STEP_KEYS: tuple[str, ...] = tuple(step.key for step in STEPS)
 

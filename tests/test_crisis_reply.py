@@ -136,8 +136,11 @@ def test_every_line_has_source_and_fresh_date(resources: CrisisResources) -> Non
     ("old", "new", "message"),
     [
         ("verified_on: 2026-11-26}", "verified_on: someday}", "verified_on"),
-        ("how: call, hours: 24/7, source: \"FACTS.md\"", "how: fax, hours: 24/7, source: \"x\"",
-         "how must be"),
+        (
+            'how: call, hours: 24/7, source: "FACTS.md"',
+            'how: fax, hours: 24/7, source: "x"',
+            "how must be",
+        ),
         ('number: "911"', 'number: "nine"', "digits"),
         ("  GB:\n", "  GBR:\n", "alpha-2"),
     ],

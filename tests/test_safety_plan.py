@@ -11,7 +11,12 @@ from bot.safety_plan import MAX_ITEMS, STEPS, SafetyPlan, render
 
 def test_steps_follow_stanley_brown_order() -> None:
     assert [s.key for s in STEPS] == [
-        "warning_signs", "coping", "distractions", "helpers", "professionals", "safe_environment",
+        "warning_signs",
+        "coping",
+        "distractions",
+        "helpers",
+        "professionals",
+        "safe_environment",
     ]
     for step in STEPS:
         assert step.title and "For example" in step.prompt

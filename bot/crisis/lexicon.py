@@ -367,9 +367,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         fz = _mapping(top["fuzzy"], path, line_of(top), "fuzzy")
         _check_keys(fz, {"min_word_length", "long_word_length", "words"}, {"words"}, path, "fuzzy")
         try:
-            fuzzy = FuzzySettings(
-                **{k: int(v) for k, v in fz.items() if k != "words"}
-            )
+            fuzzy = FuzzySettings(**{k: int(v) for k, v in fz.items() if k != "words"})
         except (TypeError, ValueError):
             raise LexiconError(
                 f"{path}:{line_of(fz)}: fuzzy settings must be whole numbers"
@@ -384,8 +382,13 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
     for raw_rule in _list(top["rules"], path, line_of(top), "rules"):
         rule = _mapping(raw_rule, path, line_of(top), "each rule")
         what = f"rule {rule.get('id')!r}"
-        _check_keys(rule, {"id", "kind", "language", "patterns", "guardable", "note"},
-                    {"id", "kind", "patterns"}, path, what)
+        _check_keys(
+            rule,
+            {"id", "kind", "language", "patterns", "guardable", "note"},
+            {"id", "kind", "patterns"},
+            path,
+            what,
+        )
         rid = rule["id"]
         if not isinstance(rid, str) or not _ID.match(rid):
             raise LexiconError(f"{path}:{line_of(rule)}: rule id {rid!r} must look like kind.name")
@@ -419,8 +422,13 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
     for raw_guard in top.get("guards") or []:
         guard = _mapping(raw_guard, path, line_of(top), "each guard")
         what = f"guard {guard.get('id')!r}"
-        _check_keys(guard, {"id", "suppresses", "patterns", "unless", "note"},
-                    {"id", "suppresses", "patterns"}, path, what)
+        _check_keys(
+            guard,
+            {"id", "suppresses", "patterns", "unless", "note"},
+            {"id", "suppresses", "patterns"},
+            path,
+            what,
+        )
         gid = guard["id"]
         if not isinstance(gid, str) or not _ID.match(gid) or gid in seen:
             raise LexiconError(f"{path}:{line_of(guard)}: guard id {gid!r} is malformed or reused")
@@ -430,8 +438,10 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
             raise LexiconError(
                 f"{path}:{line_of(kinds)}: {what} suppresses {kinds!r}; kinds are {list(KINDS)}"
             )
-        pats = tuple(compiler.compile(p, line_of(guard)) for p in
-                     _list(guard["patterns"], path, line_of(guard), f"{what} patterns"))
+        pats = tuple(
+            compiler.compile(p, line_of(guard))
+            for p in _list(guard["patterns"], path, line_of(guard), f"{what} patterns")
+        )
         unless = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("unless") or [])
         guards.append(Guard(gid, frozenset(kinds), pats, unless))
 

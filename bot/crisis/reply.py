@@ -35,17 +35,30 @@ def crisis_reply(
         parts.append(_fill(t["spanish_lead"], country, spanish=True))
     if signal.kind == "overdose":
         steps = [f"{i}. {_fill(s, country)}" for i, s in enumerate(t["overdose_steps"], 1)]
-        parts += [t["overdose_lead"], "\n".join(steps), _fill(t["overdose_self"], country),
-                  t["bot_note"],
-                  "\n".join(_bullets((*country.crisis_lines[:1], *country.drug_lines[-1:])))]
+        parts += [
+            t["overdose_lead"],
+            "\n".join(steps),
+            _fill(t["overdose_self"], country),
+            t["bot_note"],
+            "\n".join(_bullets((*country.crisis_lines[:1], *country.drug_lines[-1:]))),
+        ]
     elif signal.kind == "suicide":
-        parts += [t["suicide_lead"], "\n".join(_bullets(country.crisis_lines)),
-                  _fill(t["suicide_danger"], country), t["bot_note"]]
+        parts += [
+            t["suicide_lead"],
+            "\n".join(_bullets(country.crisis_lines)),
+            _fill(t["suicide_danger"], country),
+            t["bot_note"],
+        ]
     else:
         steps = [f"- {s}" for s in t["violence_steps"]]
         lines = "\n".join(_bullets(country.crisis_lines[:2]))
-        parts += [_fill(t["violence_lead"], country), "\n".join(steps), t["lines_intro"], lines,
-                  t["bot_note"]]
+        parts += [
+            _fill(t["violence_lead"], country),
+            "\n".join(steps),
+            t["lines_intro"],
+            lines,
+            t["bot_note"],
+        ]
     reply = "\n\n".join(p for p in parts if p)
     if safety_plan_text and safety_plan_text.strip():
         reply += f"\n\n{t['plan_intro']}\n{safety_plan_text.strip()}"

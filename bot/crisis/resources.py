@@ -17,9 +17,19 @@ How = Literal["call", "text", "both", "web"]
 _HOW = ("call", "text", "both", "web")
 _TEXT_KEYS = frozenset(
     {
-        "bot_note", "overdose_lead", "overdose_steps", "overdose_self", "suicide_lead",
-        "suicide_danger", "violence_lead", "violence_steps", "lines_intro", "plan_intro",
-        "pointer", "spanish_lead", "spanish_local_emergency",
+        "bot_note",
+        "overdose_lead",
+        "overdose_steps",
+        "overdose_self",
+        "suicide_lead",
+        "suicide_danger",
+        "violence_lead",
+        "violence_steps",
+        "lines_intro",
+        "plan_intro",
+        "pointer",
+        "spanish_lead",
+        "spanish_local_emergency",
     }
 )
 
@@ -67,7 +77,7 @@ class CountryResources:
 
     @property
     def emergency_number(self) -> str:
-        """"911", "999 (or 112)", or "your local emergency number" for the fallback."""
+        """ "911", "999 (or 112)", or "your local emergency number" for the fallback."""
         if not self.emergency.number:
             return "your local emergency number"
         if self.emergency.note:
@@ -81,8 +91,12 @@ class CountryResources:
 class CrisisResources:
     """The validated help-line directory."""
 
-    def __init__(self, countries: Mapping[str, CountryResources], fallback: CountryResources,
-                 aliases: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        countries: Mapping[str, CountryResources],
+        fallback: CountryResources,
+        aliases: Mapping[str, str],
+    ) -> None:
         self._countries = dict(countries)
         self._fallback = fallback
         self._aliases = dict(aliases)
@@ -144,15 +158,20 @@ def _line(raw: object, path: Path, what: str, web_ok: bool) -> HelpLine:
     if number is not None and not str(number).replace(" ", "").replace("-", "").isdigit():
         raise _fail(path, data, f"{what}: number {number!r} must be digits, spaces and dashes")
     return HelpLine(
-        name=str(data["name"]), how=how, hours=str(data["hours"]), source=str(data["source"]),
-        verified_on=verified, number=None if number is None else str(number),
+        name=str(data["name"]),
+        how=how,
+        hours=str(data["hours"]),
+        source=str(data["source"]),
+        verified_on=verified,
+        number=None if number is None else str(number),
         web=None if data.get("web") is None else str(data["web"]),
         note=None if data.get("note") is None else str(data["note"]),
     )
 
 
-def _country(code: str, raw: object, path: Path, texts: Mapping[str, Any],
-             fallback: bool = False) -> CountryResources:
+def _country(
+    code: str, raw: object, path: Path, texts: Mapping[str, Any], fallback: bool = False
+) -> CountryResources:
     if not isinstance(raw, dict):
         raise _fail(path, raw, f"country {code} must be a mapping")
     data = cast(Mapping[str, Any], raw)
@@ -169,8 +188,12 @@ def _country(code: str, raw: object, path: Path, texts: Mapping[str, Any],
             raise _fail(path, data, f"{code} {key} must be a non-empty list")
         lines[key] = tuple(_line(item, path, f"{code} {key}", web_ok=fallback) for item in items)
     return CountryResources(
-        code=code, name=str(data["name"]), emergency=emergency,
-        crisis_lines=lines["crisis_lines"], drug_lines=lines["drug_lines"], texts=texts,
+        code=code,
+        name=str(data["name"]),
+        emergency=emergency,
+        crisis_lines=lines["crisis_lines"],
+        drug_lines=lines["drug_lines"],
+        texts=texts,
         is_fallback=fallback,
     )
 
