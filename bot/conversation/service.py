@@ -11,10 +11,12 @@ the conversation must keep working (and be testable) without them.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from bot.config import Settings
 from bot.conversation import actions, menus, texts
+from bot.conversation.counters import CounterBuffer
 from bot.conversation.ports import EngineLike
 from bot.conversation.registry import (
     Action,
@@ -32,6 +34,9 @@ from bot.decision import Context, Decision, Role
 log = logging.getLogger(__name__)
 
 MAX_RELATED = 3
+USER_TTL = 60.0
+"""Seconds a person's role/country is cached: another instance's change shows up within it."""
+USER_CACHE_MAX = 20_000
 
 # Telegram's command menu, in this order. Feature modules append their own.
 BUILTIN_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -58,6 +63,8 @@ class Conversation:
         self._actions: dict[str, Action] = {}
         self._startup: list[StartupHook] = []
         self._shutdown: list[ShutdownHook] = []
+        self.counters = CounterBuffer(store)
+        self._users: dict[int, tuple[float, Any]] = {}
 
     # ----------------------------------------------------------------- extension points
     def register_command(
@@ -94,6 +101,7 @@ class Conversation:
 
     async def stop(self) -> None:
         """Called once by the transport before the store closes."""
+        await self.counters.flush()
         for hook in reversed(self._shutdown):
             try:
                 await hook()
@@ -122,10 +130,37 @@ class Conversation:
         """The flow waiting for this chat's next text, if any."""
         return self._flows.get(chat_id)
 
+    # ----------------------------------------------------------------- people
+    async def user(self, chat: Chat) -> Any:
+        """The stored person (created on first contact in private chats), briefly cached."""
+        now = time.monotonic()
+        cached = self._users.get(chat.id)
+        if cached is not None and now - cached[0] < USER_TTL:
+            return cached[1]
+        if chat.private:
+            found = await self.store.ensure_user(chat.id)
+        else:
+            found = await self.store.get_user(chat.id)
+        if len(self._users) >= USER_CACHE_MAX:
+            self._users.clear()
+        self._users[chat.id] = (now, found)
+        return found
+
+    async def update_user(self, chat_id: int, **fields: Any) -> Any:
+        """``store.update_user`` that keeps the cache right (features should use this)."""
+        updated = await self.store.update_user(chat_id, **fields)
+        self._users[chat_id] = (time.monotonic(), updated)
+        return updated
+
+    def forget_cached(self, chat_id: int) -> None:
+        """Drop what this process remembers about a chat."""
+        self._users.pop(chat_id, None)
+        self.end_flow(chat_id)
+
     # ----------------------------------------------------------------- context
     async def context_for(self, chat: Chat, *, with_plan: bool = False) -> Context:
         """What the engine may know: country, role, chat type, and the plan only in private."""
-        user = await self.store.get_user(chat.id)
+        user = await self.user(chat)
         country = getattr(user, "country", None) or self.settings.default_country
         role = getattr(user, "role", None) if chat.private else None
         plan_text = None
@@ -151,8 +186,7 @@ class Conversation:
         """
         if not addressed:
             return await self.crisis_check(chat, text)
-        await self.store.ensure_user(chat.id)
-        await self.store.count("message")
+        await self.counters.add("message")
         context = await self.context_for(chat)
         decision = self.engine.decide(text, context)
         flow = self._flows.get(chat.id)
@@ -178,7 +212,7 @@ class Conversation:
     async def _crisis(
         self, chat: Chat, text: str, decision: Decision, context: Context
     ) -> list[Reply]:
-        await self.store.count("crisis", key=decision.crisis_kind or "")
+        await self.counters.add("crisis", key=decision.crisis_kind or "")
         if chat.private:
             # The plan is read only now: one query on crisis instead of on every message.
             with_plan = await self.context_for(chat, with_plan=True)
@@ -191,14 +225,14 @@ class Conversation:
 
     async def _decision_replies(self, chat: Chat, decision: Decision) -> list[Reply]:
         if decision.kind == "answer" and decision.intent:
-            await self.store.count("intent_hit", key=decision.intent)
+            await self.counters.add("intent_hit", key=decision.intent)
             return [self._answer(decision)]
         if decision.kind == "suggest" and decision.suggestions:
-            await self.store.count("suggest")
+            await self.counters.add("suggest")
             rows = menus.topic_rows(self.engine, decision.suggestions)
             extra = (Button(texts.NONE_OF_THESE, actions.make(actions.MENU)), menus.HELP_BUTTON)
             return [Reply(decision.reply, (*rows, extra))]
-        await self.store.count("fallback")
+        await self.counters.add("fallback")
         return [Reply(decision.reply, menus.groups_menu(self.engine))]
 
     def _answer(self, decision: Decision) -> Reply:
@@ -236,12 +270,12 @@ class Conversation:
         if command is not None:
             if command.private_only and not chat.private:
                 return [Reply(texts.PRIVATE_ONLY)]
-            await self.store.ensure_user(chat.id)
+            await self.user(chat)
             return await command.handler(chat, args)
         builtin = getattr(self, f"_cmd_{name}", None)
         if builtin is None:
             return [Reply(texts.UNKNOWN_COMMAND)]
-        await self.store.ensure_user(chat.id)
+        await self.user(chat)
         replies: list[Reply] = await builtin(chat, args)
         return replies
 
@@ -258,7 +292,7 @@ class Conversation:
         return [Reply(texts.TOPICS, menus.groups_menu(self.engine))]
 
     async def _cmd_crisis(self, chat: Chat, args: str) -> list[Reply]:
-        await self.store.count("crisis", key="command")
+        await self.counters.add("crisis", key="command")
         return await self.help_now(chat)
 
     async def _cmd_country(self, chat: Chat, args: str) -> list[Reply]:
@@ -315,12 +349,12 @@ class Conversation:
         if feature is not None:
             if feature.private_only and not chat.private:
                 return [Reply(texts.PRIVATE_ONLY)]
-            await self.store.ensure_user(chat.id)
+            await self.user(chat)
             return await feature.handler(chat, args)
         handler = _ACTIONS.get(kind)
         if handler is None:
             return await self.old_button(chat)
-        await self.store.ensure_user(chat.id)
+        await self.user(chat)
         replies: list[Reply] = await handler(self, chat, args)
         return replies
 
@@ -332,7 +366,7 @@ class Conversation:
         if len(args) != 1 or args[0] not in self.engine.catalog.intents:
             return await self.old_button(chat)
         decision = self.engine.answer_for(args[0], await self.context_for(chat))
-        await self.store.count("intent_hit", key=args[0])
+        await self.counters.add("intent_hit", key=args[0])
         return [self._answer(decision)]
 
     async def _act_group(self, chat: Chat, args: list[str]) -> list[Reply]:
@@ -348,14 +382,14 @@ class Conversation:
         return [Reply(texts.TOPICS, menus.groups_menu(self.engine), edit=True)]
 
     async def _act_help(self, chat: Chat, args: list[str]) -> list[Reply]:
-        await self.store.count("crisis", key="button")
+        await self.counters.add("crisis", key="button")
         return await self.help_now(chat)
 
     async def _act_role(self, chat: Chat, args: list[str]) -> list[Reply]:
         if len(args) != 1 or args[0] not in menus.ROLES:
             return await self.old_button(chat)
         role: Role = args[0]  # narrowed by the ROLES check above
-        await self.store.update_user(chat.id, role=role, consent=True)
+        await self.update_user(chat.id, role=role, consent=True)
         thanks = texts.ROLE_THANKS[role]
         return [Reply(f"{thanks}\n\n{texts.ASK_COUNTRY}", menus.country_menu(self.engine))]
 
@@ -368,10 +402,10 @@ class Conversation:
             return await self.old_button(chat)
         code = args[0]
         if code == "-":
-            await self.store.update_user(chat.id, country=None)
+            await self.update_user(chat.id, country=None)
             head = texts.COUNTRY_ELSEWHERE
         else:
-            await self.store.update_user(chat.id, country=code)
+            await self.update_user(chat.id, country=code)
             head = texts.COUNTRY_SET.format(name=countries[code])
         context = await self.context_for(chat)
         if code == "-":
@@ -400,8 +434,8 @@ class Conversation:
         if not chat.private:
             return [Reply(texts.PRIVATE_ONLY)]
         if args == ["yes"]:
-            self.end_flow(chat.id)
             await self.store.forget(chat.id)
+            self.forget_cached(chat.id)
             return [Reply(texts.FORGET_DONE)]
         return [Reply(texts.FORGET_KEPT)]
 

@@ -65,6 +65,11 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # PTB's DEBUG lines hold whole updates (what people wrote) and aiosqlite's hold SQL
+    # parameters (safety plans): those loggers never go below INFO.
+    level = getattr(logging, settings.log_level, logging.INFO)
+    for name in ("telegram", "aiosqlite", "sqlalchemy.engine", "tornado.access"):
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     if settings.telegram_bot_token:
         redact = RedactToken(settings.telegram_bot_token)
@@ -87,6 +92,10 @@ def run(settings: Settings, *, err: TextIO | None = None) -> int:
     from bot.engine import Engine
     from bot.telegram.app import build_application
 
+    problem = asyncio.run(_preflight(settings))
+    if problem is not None:
+        err.write(problem)
+        return EXIT_CONFIG if problem == REJECTED_TOKEN else 1
     engine = Engine.load(settings.default_country)
     application = build_application(settings, engine)
     try:
@@ -103,6 +112,19 @@ def run(settings: Settings, *, err: TextIO | None = None) -> int:
         err.write(f"recovery-bot: Telegram error at start-up: {exc}\n")
         return 1
     return 0
+
+
+async def _preflight(settings: Settings) -> str | None:
+    """Check the token with one getMe, so a bad token is a clear message, not a retry loop."""
+    from telegram import Bot
+
+    try:
+        async with Bot(settings.telegram_bot_token or "", base_url=settings.telegram_api_base_url):
+            return None
+    except InvalidToken:
+        return REJECTED_TOKEN
+    except TelegramError as exc:
+        return f"recovery-bot: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc}).\n"
 
 
 def _poll(application: Any) -> None:
