@@ -1,4 +1,4 @@
-"""The ``recovery-bot`` command (SPEC "Contracts"). Each subcommand is a thin shell over a module."""
+"""The ``recovery-bot`` command (SPEC "Contracts"): thin shells over the modules."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "lint":
             from bot.lint.cli import run_lint
 
-            return run_lint(args.format)
+            return int(run_lint(args.format))
         if args.command == "stats":
             from bot.storage.stats import run_stats
 

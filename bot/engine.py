@@ -30,9 +30,10 @@ from bot.paths import content_dir
 class Thresholds:
     """Where confidence turns into an answer, a suggestion or a fallback (scores 0-100)."""
 
-    answer: float = 50.0
-    margin: float = 6.0
-    suggest: float = 27.0
+    answer: float = 45.0
+    margin: float = 0.20
+    """The runner-up must score at most (1 - margin) times the best for a confident answer."""
+    suggest: float = 43.0
     suggest_keep: float = 0.6
     """A runner-up is offered only if it scores at least this share of the best."""
 
@@ -44,6 +45,7 @@ FALLBACK_TEXT = (
 )
 OUT_OF_SCOPE = "out_of_scope"
 """The matcher's name for "closest to the off-topic examples": always a fallback."""
+FALLBACK_HELP = "If you need help right now: /crisis shows who you can reach today."
 SUGGEST_TEXT = "I'm not sure I understood. Did you mean one of these?"
 
 
@@ -108,20 +110,18 @@ class Engine:
     def _choose(self, ranked: Sequence[Match], context: Context) -> Decision:
         t = self.thresholds
         if not ranked or ranked[0].score < t.suggest or ranked[0].intent == OUT_OF_SCOPE:
-            best = ranked[0].score if ranked else 0.0
-            return Decision("fallback", None, best, reply=self.fallback_reply(context))
+            top = ranked[0].score if ranked else 0.0
+            return Decision("fallback", None, top, reply=self.fallback_reply(context))
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= t.answer and best.score - runner_up >= t.margin:
+        if best.score >= t.answer and runner_up <= best.score * (1.0 - t.margin):
             return self.answer_for(best.intent, context, score=best.score)
         keep = [
             m.intent
             for m in ranked[:3]
             if m.score >= best.score * t.suggest_keep and m.intent != OUT_OF_SCOPE
         ]
-        return Decision(
-            "suggest", None, best.score, tuple(keep), reply=self.suggest_reply(keep)
-        )
+        return Decision("suggest", None, best.score, tuple(keep), reply=self.suggest_reply(keep))
 
     def answer_for(self, intent_id: str, context: Context, *, score: float = 100.0) -> Decision:
         """The vetted answer of one intent (also used when a person taps a topic button)."""
@@ -141,7 +141,9 @@ class Engine:
         return "\n".join(lines)
 
     def fallback_reply(self, context: Context) -> str:
-        return f"{FALLBACK_TEXT}\n\nIf you need help right now: /crisis shows who you can reach today."
+        return (
+            f"{FALLBACK_TEXT}\n\nIf you need help right now: /crisis shows who you can reach today."
+        )
 
     def help_lines(self, context: Context) -> str:
         """The /crisis text for the person's country."""

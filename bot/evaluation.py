@@ -57,7 +57,9 @@ def load_cases(path: Path | str, known_intents: Iterable[str] | None = None) -> 
             raise ContentError(path, line, "each case needs 'text' and 'expect'")
         text, expect = item["text"], item["expect"]
         if not isinstance(text, str):
-            raise ContentError(path, line, "'text' must be text (quote it if it looks like a number)")
+            raise ContentError(
+                path, line, "'text' must be text (quote it if it looks like a number)"
+            )
         expected = tuple(expect) if isinstance(expect, list) else (expect,)
         if not expected or not all(isinstance(e, str) for e in expected):
             raise ContentError(path, line, "'expect' must be an intent id or a list of them")
@@ -201,8 +203,10 @@ def evaluate(decide: Callable[[str], Decision], cases: Iterable[Case]) -> Report
 
 def format_report(report: Report, *, show_misses: bool = True) -> str:
     """The human-readable report: metrics against targets, weak intents, confusions, misses."""
-    lines = [f"cases: {report.counts['cases']} ({report.counts['in_scope']} in scope, "
-             f"{report.counts['crisis']} crisis, {report.counts['out_of_scope']} out of scope)"]
+    lines = [
+        f"cases: {report.counts['cases']} ({report.counts['in_scope']} in scope, "
+        f"{report.counts['crisis']} crisis, {report.counts['out_of_scope']} out of scope)"
+    ]
     lines.append("")
     lines.append(f"{'metric':<20}{'value':>8}  target")
     for name, value in report.metrics.items():

@@ -34,26 +34,32 @@ STOPWORDS = frozenset(
     a about above after again all am an and any anyone are as at be been being but by can could
     did do does doing dont for from had has have having he her here hers him his how i id if im
     in into is it its ive just me might my myself of on or our ours out she should so some such
-    than that thats the their them then there these they this those to too u ur was we were what
+    than that thats the their them then there these they this those to too was we were what
     whats when where which while who whom why will with would pls
-    please plz hey really very much many also get gets got getting go going gonna wanna want kind
+    please plz hey very much many also get gets got getting go going gonna wanna want kind
     sort tell bit lot thing things someone somebody something anything ok okay yeah yes no
-    not like ever even still way mean does doesnt isnt arent cant wont im ill whats hows r
+    not like ever even way mean does doesnt isnt arent cant wont im ill whats hows r
     """.split()
 )
 # Greetings and thanks are what those intents are made of: never drop them as noise.
 KEEP = frozenset({"hi", "hello", "hey", "thanks", "thank", "thx", "ty", "help", "bye"})
 
-COVERAGE_WEIGHT = 0.55
+COVERAGE_WEIGHT = 0.45
 """Share of the score that comes from coverage; the rest is the nearest example."""
 TYPO_CUTOFF = 85.0
 """rapidfuzz ratio a word needs to be repaired to a catalog word (after stemming)."""
 MIN_TYPO_LENGTH = 5
-TYPICAL_SHARE = 0.3
+TYPICAL_SHARE = 0.15
 """A word in this share of an intent's examples (or a keyword) is fully typical of it."""
 UNKNOWN_FACTOR = 0.8
 """Weight of a word the catalog has never seen, relative to the rarest known word."""
 """Shorter words are too easily one letter away from another real word (rain, brain)."""
+
+
+# "16mg" -> "16 mg", so units are words the synonym table can map (mg -> dose).
+_NUMBER_UNIT = re.compile(r"\b(\d+)([a-z]+)\b")
+NUMBER = "num"
+"""Every number is the same word to the matcher: amounts matter, their values don't."""
 
 
 @dataclass(frozen=True)
@@ -110,10 +116,10 @@ class Analyzer:
 
     def words(self, text: str) -> list[str]:
         """Normalised words with slang and multi-word variants made canonical."""
-        norm = normalize(text)
+        norm = _NUMBER_UNIT.sub(r"\1 \2", normalize(text))
         if self._phrase_re is not None:
             norm = self._phrase_re.sub(lambda m: self._phrase_map[m.group(0)], norm)
-        return [self._single.get(w, w) for w in norm.split()]
+        return [NUMBER if w.isdigit() else self._single.get(w, w) for w in norm.split()]
 
     def terms(self, text: str, *, repair: bool = False) -> list[str]:
         """Content stems of ``text`` in order, without duplicates."""

@@ -43,7 +43,7 @@ def _convert(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, pat
         mapping = LineDict()
         mapping.line = line
         for key_node, value_node in node.value:
-            # Keys are always read as text: YAML 1.1 would turn `on:` (as in `review: on:`) into True.
+            # Keys are always text: YAML 1.1 would read `on:` (of `review: on:`) as True.
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ContentError(path, key_node.start_mark.line + 1, "a key must be plain text")
             key = str(key_node.value)

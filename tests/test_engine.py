@@ -1,0 +1,112 @@
+"""decide(): what a person gets back, on the real catalog, for good and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.decision import Context
+from bot.engine import Engine
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load()
+
+
+def test_a_clear_question_gets_its_vetted_answer_with_sources(engine: Engine) -> None:
+    decision = engine.decide("how does narcan work")
+    assert decision.kind == "answer"
+    assert decision.intent == "naloxone"
+    assert engine.catalog.intents["naloxone"].answer.text in decision.reply
+    assert "Source:" in decision.reply
+
+
+def test_typos_slang_and_caps_still_find_the_topic(engine: Engine) -> None:
+    for text, intent in [
+        ("WHAT IS SUBOXONE", "buprenorphine"),
+        ("how long does withdrawl last", "withdrawal"),
+        ("whats vivitrol", "naltrexone"),
+    ]:
+        decision = engine.decide(text)
+        assert intent in (decision.intent, *decision.suggestions), text
+
+
+def test_a_crisis_is_answered_before_any_topic(engine: Engine) -> None:
+    decision = engine.decide("i want to kill myself, what is methadone")
+    assert decision.kind == "crisis"
+    assert decision.intent is None
+    assert "988" in engine.decide("i want to end my life", Context(country="US")).reply
+
+
+def test_crisis_reply_uses_the_persons_country(engine: Engine) -> None:
+    uk = engine.decide("i want to end my life", Context(country="GB"))
+    assert "116 123" in uk.reply
+    assert "999" in uk.reply
+
+
+def test_overdose_topics_carry_a_pointer_to_emergency_help(engine: Engine) -> None:
+    decision = engine.answer_for("overdose_response", Context(country="AU"))
+    assert "000" in decision.reply
+
+
+def test_off_topic_messages_fall_back_kindly_with_the_topic_menu(engine: Engine) -> None:
+    decision = engine.decide("whats a good pizza topping")
+    assert decision.kind == "fallback"
+    assert decision.intent is None
+    assert "/topics" in decision.reply
+    assert "/crisis" in decision.reply
+
+
+def test_suggestions_are_real_intents_and_listed_in_the_reply(engine: Engine) -> None:
+    decision = engine.decide("brain")
+    if decision.kind == "suggest":
+        assert 1 <= len(decision.suggestions) <= 3
+        for intent in decision.suggestions:
+            assert engine.catalog.intents[intent].title in decision.reply
+    else:
+        assert decision.kind in ("answer", "fallback")
+
+
+def test_never_a_dose(engine: Engine) -> None:
+    decision = engine.decide("how many mg of suboxone should i take")
+    assert decision.kind == "answer"
+    assert decision.intent == "dosing_question"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "😭😭😭",
+        "x" * 10_000,
+        "hola " * 2_000,
+        "\x00\x01\x02 control \x1b[31m",
+        "<b>bold</b> <script>alert(1)</script>",
+        "**markdown** _it_ [link](http://x)",
+        "Как дела?",
+        "我很好",
+        "مرحبا",
+        "\u200b\u200b",
+    ],
+)
+def test_bad_input_never_raises_and_gets_a_sensible_kind(engine: Engine, text: str) -> None:
+    decision = engine.decide(text)
+    assert decision.kind in ("fallback", "suggest", "answer", "crisis")
+    assert decision.reply
+    if not text.strip():
+        assert decision.kind == "fallback"
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=400))
+def test_decide_never_raises_on_any_text(engine: Engine, text: str) -> None:
+    decision = engine.decide(text)
+    assert decision.kind in ("fallback", "suggest", "answer", "crisis")
+    assert 0 <= decision.score <= 100
+    assert len(decision.suggestions) <= 3
+    assert decision.reply
