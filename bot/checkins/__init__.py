@@ -1,0 +1,1 @@
+"""Aftercare check-ins: schedules (pure time arithmetic) and the claim of due check-ins."""
