@@ -1,0 +1,204 @@
+"""Claiming due check-ins in simulated time, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, time, timedelta, timezone
+
+from bot.checkins.dispatcher import MAX_UNANSWERED, claim_due, mark_answered
+from bot.storage import CheckinSettings, Store
+from bot.storage.schema import checkins
+
+UTC = timezone.utc
+GRACE = timedelta(hours=2)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def daily(at: time, due: datetime | None, **kw: object) -> CheckinSettings:
+    return CheckinSettings(
+        frequency="daily",
+        local_time=at,
+        timezone="UTC",
+        next_due_at=due,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def test_due_check_in_is_claimed_once_and_rescheduled(store: Store) -> None:
+    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 5, 20)))
+    now = utc(2026, 1, 5, 20, 0, 30)
+    got = await claim_due(store, now, GRACE)
+    assert [(c.chat_id, c.due_at, c.next_due_at, c.pause_note) for c in got] == [
+        (1, utc(2026, 1, 5, 20), utc(2026, 1, 6, 20), False)
+    ]
+    assert await claim_due(store, now, GRACE) == []
+    s = await store.get_checkin_settings(1)
+    assert s is not None
+    assert (s.next_due_at, s.last_sent_at, s.unanswered) == (utc(2026, 1, 6, 20), now, 1)
+
+
+async def test_not_yet_due_paused_and_off_are_not_claimed(store: Store) -> None:
+    now = utc(2026, 1, 5, 20)
+    await store.save_checkin_settings(1, daily(time(21), utc(2026, 1, 5, 21)))
+    await store.save_checkin_settings(2, daily(time(20), now, paused=True))
+    await store.save_checkin_settings(
+        3, CheckinSettings(frequency="off", local_time=time(20), next_due_at=now)
+    )
+    await store.save_checkin_settings(4, daily(time(20), None))
+    assert await claim_due(store, now, GRACE) == []
+
+
+async def test_downtime_within_grace_sends_once(store: Store) -> None:
+    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 5, 20)))
+    now = utc(2026, 1, 5, 21, 30)  # back up 90 minutes late, grace 2 h
+    got = await claim_due(store, now, GRACE)
+    assert [(c.chat_id, c.due_at) for c in got] == [(1, utc(2026, 1, 5, 20))]
+    assert await claim_due(store, now + timedelta(minutes=1), GRACE) == []
+
+
+async def test_downtime_beyond_grace_skips_without_sending(store: Store) -> None:
+    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 5, 20)))
+    now = utc(2026, 1, 5, 23)  # 3 h late
+    assert await claim_due(store, now, GRACE) == []
+    s = await store.get_checkin_settings(1)
+    assert s is not None
+    assert (s.next_due_at, s.last_sent_at, s.unanswered) == (utc(2026, 1, 6, 20), None, 0)
+    # The next day it is sent as usual.
+    got = await claim_due(store, utc(2026, 1, 6, 20), GRACE)
+    assert [c.chat_id for c in got] == [1]
+
+
+async def test_days_of_downtime_never_flood(store: Store) -> None:
+    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 1, 20)))
+    await store.save_checkin_settings(2, daily(time(9), utc(2026, 1, 1, 9)))
+    # Down from Jan 1 to Jan 5 20:30: person 1's latest time (20:00) is within grace,
+    # person 2's (09:00) is not. Each gets at most one check-in.
+    now = utc(2026, 1, 5, 20, 30)
+    got = await claim_due(store, now, GRACE)
+    assert [(c.chat_id, c.due_at, c.next_due_at) for c in got] == [
+        (1, utc(2026, 1, 5, 20), utc(2026, 1, 6, 20))
+    ]
+    s2 = await store.get_checkin_settings(2)
+    assert s2 is not None and s2.next_due_at == utc(2026, 1, 6, 9)
+    assert await claim_due(store, now, GRACE) == []
+
+
+async def test_three_unanswered_pause_with_a_note(store: Store) -> None:
+    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 1, 20)))
+    sent = []
+    for day in range(1, 5):
+        sent += await claim_due(store, utc(2026, 1, day, 20), GRACE)
+    assert [c.pause_note for c in sent] == [False] * MAX_UNANSWERED + [True]
+    s = await store.get_checkin_settings(1)
+    assert s is not None and s.paused and s.next_due_at is None
+    assert await claim_due(store, utc(2026, 1, 5, 20), GRACE) == []
+
+
+async def test_an_answer_resets_the_unanswered_streak(store: Store) -> None:
+    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 1, 20)))
+    notes = []
+    for day in range(1, 8):
+        for c in await claim_due(store, utc(2026, 1, day, 20), GRACE):
+            notes.append(c.pause_note)
+            if day == 3:
+                await mark_answered(store, 1)
+    assert notes == [False] * 6 + [True]  # 3 unanswered after the answer on day 3
+
+
+async def test_limit_and_order(store: Store) -> None:
+    for i in range(5):
+        await store.save_checkin_settings(i, daily(time(20), utc(2026, 1, 5, 19, 50 - i)))
+    now = utc(2026, 1, 5, 20)
+    first = await claim_due(store, now, GRACE, limit=2)
+    assert [c.chat_id for c in first] == [4, 3]  # the longest waiting first
+    rest = await claim_due(store, now, GRACE, limit=10)
+    assert sorted(c.chat_id for c in rest) == [0, 1, 2]
+
+
+async def test_invalid_stored_schedule_is_stopped_not_crashing(store: Store) -> None:
+    async with store.transaction() as conn:
+        await conn.execute(
+            checkins.insert().values(
+                chat_id=9,
+                frequency="weekly",
+                weekday=None,
+                local_time=time(20),
+                timezone="UTC",
+                next_due_at=utc(2026, 1, 5, 20),
+            )
+        )
+    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 5, 20)))
+    got = await claim_due(store, utc(2026, 1, 5, 20), GRACE)
+    assert [c.chat_id for c in got] == [1]
+
+
+async def test_dst_day_in_new_york_is_sent_once(store: Store) -> None:
+    await store.save_checkin_settings(
+        1,
+        CheckinSettings(
+            frequency="daily",
+            local_time=time(1, 30),
+            timezone="America/New_York",
+            next_due_at=utc(2026, 11, 1, 5, 30),  # first 01:30 (EDT)
+        ),
+    )
+    claimed = []
+    # Tick every 10 minutes through the repeated hour and on to the next day.
+    t = utc(2026, 11, 1, 5)
+    while t < utc(2026, 11, 2, 7):
+        claimed += await claim_due(store, t, GRACE)
+        t += timedelta(minutes=10)
+    assert [c.due_at for c in claimed] == [utc(2026, 11, 1, 5, 30), utc(2026, 11, 2, 6, 30)]
+
+
+# -- exactly once under concurrency --------------------------------------------------------
+
+N = 1000
+
+
+async def _fill(store: Store, now: datetime) -> None:
+    rows = [
+        {
+            "chat_id": 10_000 + i,
+            "frequency": "daily",
+            "weekday": None,
+            "local_time": time(20),
+            "timezone": "UTC",
+            "next_due_at": now - timedelta(seconds=i % 600),
+            "paused": False,
+            "unanswered": 0,
+        }
+        for i in range(N)
+    ]
+    async with store.transaction() as conn:
+        await conn.execute(checkins.insert(), rows)
+
+
+async def _drain(store: Store, now: datetime, out: list[int]) -> None:
+    while True:
+        got = await claim_due(store, now, GRACE, limit=25)
+        out.extend(c.chat_id for c in got)
+        if not got:
+            return
+        await asyncio.sleep(0)  # let the other claimer in
+
+
+async def test_two_claimers_claim_each_exactly_once(store: Store, database_url: str) -> None:
+    now = utc(2026, 1, 5, 20)
+    await _fill(store, now)
+    a_store = await Store.open(database_url)
+    b_store = await Store.open(database_url)
+    a: list[int] = []
+    b: list[int] = []
+    try:
+        await asyncio.gather(_drain(a_store, now, a), _drain(b_store, now, b))
+    finally:
+        await a_store.close()
+        await b_store.close()
+    assert len(a) + len(b) == N
+    assert set(a).isdisjoint(b)
+    assert set(a) | set(b) == {10_000 + i for i in range(N)}
+    assert await claim_due(store, now, GRACE) == []
