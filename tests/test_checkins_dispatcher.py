@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, time, timedelta, timezone
 
-from bot.checkins.dispatcher import MAX_UNANSWERED, claim_due, mark_answered
+from bot.checkins.dispatcher import MAX_UNANSWERED, Claimed, claim_due, mark_answered
 from bot.storage import CheckinSettings, Store
 from bot.storage.schema import checkins
 
@@ -13,17 +13,13 @@ UTC = timezone.utc
 GRACE = timedelta(hours=2)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, s, tzinfo=UTC)
 
 
-def daily(at: time, due: datetime | None, **kw: object) -> CheckinSettings:
+def daily(at: time, due: datetime | None, *, paused: bool = False) -> CheckinSettings:
     return CheckinSettings(
-        frequency="daily",
-        local_time=at,
-        timezone="UTC",
-        next_due_at=due,
-        **kw,  # type: ignore[arg-type]
+        frequency="daily", local_time=at, timezone="UTC", next_due_at=due, paused=paused
     )
 
 
@@ -88,7 +84,7 @@ async def test_days_of_downtime_never_flood(store: Store) -> None:
 
 async def test_three_unanswered_pause_with_a_note(store: Store) -> None:
     await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 1, 20)))
-    sent = []
+    sent: list[Claimed] = []
     for day in range(1, 5):
         sent += await claim_due(store, utc(2026, 1, day, 20), GRACE)
     assert [c.pause_note for c in sent] == [False] * MAX_UNANSWERED + [True]
@@ -99,7 +95,7 @@ async def test_three_unanswered_pause_with_a_note(store: Store) -> None:
 
 async def test_an_answer_resets_the_unanswered_streak(store: Store) -> None:
     await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 1, 20)))
-    notes = []
+    notes: list[bool] = []
     for day in range(1, 8):
         for c in await claim_due(store, utc(2026, 1, day, 20), GRACE):
             notes.append(c.pause_note)
@@ -145,7 +141,7 @@ async def test_dst_day_in_new_york_is_sent_once(store: Store) -> None:
             next_due_at=utc(2026, 11, 1, 5, 30),  # first 01:30 (EDT)
         ),
     )
-    claimed = []
+    claimed: list[Claimed] = []
     # Tick every 10 minutes through the repeated hour and on to the next day.
     t = utc(2026, 11, 1, 5)
     while t < utc(2026, 11, 2, 7):
@@ -183,7 +179,8 @@ async def _drain(store: Store, now: datetime, out: list[int]) -> None:
         out.extend(c.chat_id for c in got)
         if not got:
             return
-        await asyncio.sleep(0)  # let the other claimer in
+        # Yield briefly so the other claimer (waiting on the SQLite write lock) gets a turn.
+        await asyncio.sleep(0.002)
 
 
 async def test_two_claimers_claim_each_exactly_once(store: Store, database_url: str) -> None:
@@ -201,4 +198,5 @@ async def test_two_claimers_claim_each_exactly_once(store: Store, database_url: 
     assert len(a) + len(b) == N
     assert set(a).isdisjoint(b)
     assert set(a) | set(b) == {10_000 + i for i in range(N)}
+    print(f"{store.backend}: claimer A {len(a)}, claimer B {len(b)}")
     assert await claim_due(store, now, GRACE) == []
