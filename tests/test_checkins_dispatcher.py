@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from datetime import datetime, time, timedelta, timezone
 
 from bot.checkins.dispatcher import MAX_UNANSWERED, Claimed, claim_due, mark_answered
@@ -200,3 +202,53 @@ async def test_two_claimers_claim_each_exactly_once(store: Store, database_url: 
     assert set(a) | set(b) == {10_000 + i for i in range(N)}
     print(f"{store.backend}: claimer A {len(a)}, claimer B {len(b)}")
     assert await claim_due(store, now, GRACE) == []
+
+
+_WORKER = """
+import asyncio, json, sys
+from datetime import datetime, timedelta, timezone
+from bot.checkins.dispatcher import claim_due
+from bot.storage import Store
+
+async def main() -> None:
+    store = await Store.open(sys.argv[1])
+    now = datetime.fromisoformat(sys.argv[2])
+    got = []
+    try:
+        while True:
+            batch = await claim_due(store, now, timedelta(hours=2), limit=25)
+            if not batch:
+                break
+            got += [c.chat_id for c in batch]
+            await asyncio.sleep(0.002)
+    finally:
+        await store.close()
+    print(json.dumps(got))
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_claim_each_exactly_once(store: Store, database_url: str) -> None:
+    now = utc(2026, 1, 5, 20)
+    await _fill(store, now)
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _WORKER,
+            database_url,
+            now.isoformat(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    outs = await asyncio.gather(*(p.communicate() for p in procs))
+    for p, (_out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err.decode()[-2000:]
+    a, b = (json.loads(out) for out, _err in outs)
+    print(f"{store.backend} processes: A {len(a)}, B {len(b)}")
+    assert len(a) + len(b) == N
+    assert set(a).isdisjoint(b)
+    assert set(a) | set(b) == {10_000 + i for i in range(N)}
