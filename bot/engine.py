@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.catalog import Catalog
+from bot.confidence import OUT_OF_SCOPE, confidence
 from bot.crisis import (
     CountryResources,
     CrisisDetector,
@@ -22,18 +23,18 @@ from bot.crisis import (
     overdose_pointer,
 )
 from bot.decision import Context, Decision
-from bot.matcher import Match, Matcher
+from bot.matcher import Matcher, Ranking
 from bot.paths import content_dir
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Where confidence turns into an answer, a suggestion or a fallback (scores 0-100)."""
+    """Where confidence (``bot.confidence``) turns into an answer, a suggestion or a fallback."""
 
-    answer: float = 45.0
-    margin: float = 0.20
-    """The runner-up must score at most (1 - margin) times the best for a confident answer."""
-    suggest: float = 43.0
+    answer: float = 0.75
+    """Probability that the best intent is right, needed to answer with it."""
+    in_scope: float = 0.85
+    """Probability that the message is on a catalog topic, needed to offer anything."""
     suggest_keep: float = 0.6
     """A runner-up is offered only if it scores at least this share of the best."""
 
@@ -43,8 +44,6 @@ FALLBACK_TEXT = (
     "brain, treatment and medications, recovery, and staying safe. Send /topics to see them all, "
     "or ask in other words."
 )
-OUT_OF_SCOPE = "out_of_scope"
-"""The matcher's name for "closest to the off-topic examples": always a fallback."""
 FALLBACK_HELP = "If you need help right now: /crisis shows who you can reach today."
 SUGGEST_TEXT = "I'm not sure I understood. Did you mean one of these?"
 
@@ -104,17 +103,18 @@ class Engine:
                 reply=crisis_reply(signal, self.country(context), plan),
                 crisis_kind=signal.kind,
             )
-        ranked = self.matcher.rank(text)
-        return self._choose(ranked, context)
+        return self.choose(self.matcher.analyse(text), context)
 
-    def _choose(self, ranked: Sequence[Match], context: Context) -> Decision:
+    def choose(self, ranking: Ranking, context: Context) -> Decision:
+        """Answer, suggest or fall back, from a ranking of intents."""
         t = self.thresholds
-        if not ranked or ranked[0].score < t.suggest or ranked[0].intent == OUT_OF_SCOPE:
+        ranked = ranking.matches
+        sure = confidence(ranked, ranking.n_terms)
+        if not ranked or ranked[0].intent == OUT_OF_SCOPE or sure.in_scope < t.in_scope:
             top = ranked[0].score if ranked else 0.0
             return Decision("fallback", None, top, reply=self.fallback_reply(context))
         best = ranked[0]
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= t.answer and runner_up <= best.score * (1.0 - t.margin):
+        if sure.correct >= t.answer:
             return self.answer_for(best.intent, context, score=best.score)
         keep = [
             m.intent

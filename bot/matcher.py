@@ -51,6 +51,8 @@ TYPO_CUTOFF = 85.0
 MIN_TYPO_LENGTH = 5
 TYPICAL_SHARE = 0.15
 """A word in this share of an intent's examples (or a keyword) is fully typical of it."""
+SHARPEN = 0.0
+"""Exponent of the relative typicality (0 turns it off)."""
 UNKNOWN_FACTOR = 0.8
 """Weight of a word the catalog has never seen, relative to the rarest known word."""
 """Shorter words are too easily one letter away from another real word (rain, brain)."""
@@ -66,6 +68,21 @@ NUMBER = "num"
 class Match:
     intent: str
     score: float
+    """0-100: the blend of coverage and nearest example."""
+    coverage: float = 0.0
+    """0-1: share of the message's weight this intent's vocabulary explains."""
+    nearest: float = 0.0
+    """0-1: IDF-weighted Dice overlap with this intent's closest example."""
+    known: float = 1.0
+    """0-1: share of the message's weight in words the catalog knows at all."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    matches: list[Match]
+    """Best first."""
+    n_terms: int
+    """Content words in the message (after stop words are dropped)."""
 
 
 class Analyzer:
@@ -169,6 +186,13 @@ class Matcher:
             for keyword in keywords.get(iid, ()):
                 for term in self.analyzer.terms(keyword):
                     presence[term][i] = 1.0
+        if SHARPEN:
+            # A word counts most for the intent it is most typical of: "subs" appears in
+            # buprenorphine, dosing and myths examples, but it is buprenorphine's word.
+            for by_intent in presence.values():
+                top = max(by_intent.values())
+                for i, weight in by_intent.items():
+                    by_intent[i] = (weight / top) ** SHARPEN
         n_intents = max(1, len(self.intent_ids))
         self.idf: dict[str, float] = {
             term: math.log(1.0 + n_intents / len(by_intent)) for term, by_intent in presence.items()
@@ -189,9 +213,13 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:
         """The best intents for ``text``, best first, with scores 0-100."""
+        return self.analyse(text, limit).matches
+
+    def analyse(self, text: str, limit: int = 8) -> Ranking:
+        """The best intents for ``text`` and how many content words it had."""
         terms = self.analyzer.terms(text, repair=True)
         if not terms:
-            return []
+            return Ranking([], 0)
         weights = [self.idf.get(t, self.unknown_idf) for t in terms]
         total = sum(weights)
         coverage: dict[int, float] = defaultdict(float)
@@ -207,13 +235,17 @@ class Matcher:
             i = self._example_intent[e]
             if dice > nearest[i]:
                 nearest[i] = dice
+        known = sum(w for t, w in zip(terms, weights, strict=True) if t in self.idf) / total
         scored = [
             Match(
                 self.intent_ids[i],
                 100.0
                 * (COVERAGE_WEIGHT * cov / total + (1.0 - COVERAGE_WEIGHT) * nearest.get(i, 0.0)),
+                cov / total,
+                nearest.get(i, 0.0),
+                known,
             )
             for i, cov in coverage.items()
         ]
         scored.sort(key=lambda m: -m.score)
-        return scored[:limit]
+        return Ranking(scored[:limit], len(terms))
