@@ -7,6 +7,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when PyYAML was built with it: the catalog loads several times faster.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class ContentError(ValueError):
     """A content or catalog file is broken. ``str()`` reads ``path:line: what is wrong``."""
@@ -37,22 +40,24 @@ class LineStr(str):
     line: int = 0
 
 
-def _convert(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, path: Path) -> Any:
-    line = node.start_mark.line + 1
+def _convert(
+    node: yaml.Node, constructor: yaml.constructor.SafeConstructor, path: Path, offset: int = 0
+) -> Any:
+    line = node.start_mark.line + 1 + offset
     if isinstance(node, yaml.MappingNode):
         mapping = LineDict()
         mapping.line = line
         for key_node, value_node in node.value:
             # Keys are always text: YAML 1.1 would read `on:` (of `review: on:`) as True.
             if not isinstance(key_node, yaml.ScalarNode):
-                raise ContentError(path, key_node.start_mark.line + 1, "a key must be plain text")
+                raise ContentError(path, line_of_node(key_node, offset), "a key must be text")
             key = str(key_node.value)
             if key in mapping:
-                raise ContentError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
-            mapping[str(key)] = _convert(value_node, constructor, path)
+                raise ContentError(path, line_of_node(key_node, offset), f"duplicate key {key!r}")
+            mapping[str(key)] = _convert(value_node, constructor, path, offset)
         return mapping
     if isinstance(node, yaml.SequenceNode):
-        seq = LineList(_convert(item, constructor, path) for item in node.value)
+        seq = LineList(_convert(item, constructor, path, offset) for item in node.value)
         seq.line = line
         return seq
     value = constructor.construct_object(node, deep=True)
@@ -67,14 +72,12 @@ def parse_yaml(text: str, path: Path | str, *, first_line: int = 1) -> Any:
     """Parse ``text`` (from ``path``; its first line is ``first_line``) keeping line numbers."""
     path = Path(path)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return None
-            if first_line != 1:
-                _shift_marks(node, first_line - 1)
-            return _convert(node, loader, path)
+            return _convert(node, loader, path, first_line - 1)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -86,16 +89,9 @@ def parse_yaml(text: str, path: Path | str, *, first_line: int = 1) -> Any:
         raise ContentError(path, None, f"YAML error: {exc}") from None
 
 
-def _shift_marks(node: yaml.Node, offset: int) -> None:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        current.start_mark.line += offset
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack.extend((key, value))
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
+def line_of_node(node: yaml.Node, offset: int = 0) -> int:
+    """The 1-based line a YAML node starts on, in the file it came from."""
+    return int(node.start_mark.line) + 1 + offset
 
 
 def load_yaml(path: Path | str) -> Any:
