@@ -1,0 +1,1 @@
+"""Feature modules: each one with ``register(conversation)`` is loaded by both transports."""
