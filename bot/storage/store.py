@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
 import logging
@@ -10,6 +11,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -125,6 +127,38 @@ def _build_engine(target: DatabaseTarget, busy_timeout: float) -> AsyncEngine:
     return engine
 
 
+@asynccontextmanager
+async def _file_lock(path: Path, timeout: float) -> AsyncIterator[None]:
+    """An exclusive advisory lock on ``path`` (POSIX), waited for without blocking the loop."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        handle = path.open("a")
+    except OSError:  # a read-only folder: opening the database will say so more clearly
+        yield
+        return
+    with handle:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise StorageError(
+                        f"SQLite file {path.with_suffix('')} is being opened by another "
+                        f"process (waited {timeout:g}s)"
+                    ) from None
+                await asyncio.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _prepare_sqlite_file(target: DatabaseTarget) -> None:
     path = target.sqlite_path
     if path is None:
@@ -202,7 +236,13 @@ async def open_engine(
     _prepare_sqlite_file(target)
     engine = _build_engine(target, busy_timeout)
     try:
-        if revision is not None:
+        if revision is not None and target.sqlite_path is not None:
+            # Two processes creating the same new file race on switching it to WAL while the
+            # other migrates; a lock file makes first opens take turns (later opens are quick).
+            lock = target.sqlite_path.with_name(target.sqlite_path.name + ".lock")
+            async with _file_lock(lock, busy_timeout):
+                await migrate_engine(engine, target, revision)
+        elif revision is not None:
             try:
                 await migrate_engine(engine, target, revision)
             except DBAPIError as exc:
