@@ -299,3 +299,13 @@ def test_feature_is_found_by_load_features(engine: Engine) -> None:
     conversation = Conversation(engine, None, Settings())
     assert "checkins" in load_features(conversation)
     assert isinstance(register(Conversation(engine, None, Settings())), CheckinFeature)
+
+
+async def test_zone_buttons_without_a_country_span_continents(
+    engine: Engine, sqlite_store: Store
+) -> None:
+    conversation = Conversation(engine, sqlite_store, Settings())
+    register(conversation)
+    zones = await conversation.handle_action(ME, "v1:ci:t:daily:-:0800")
+    offered = {a.rsplit(":", 1)[-1] for a in acts(zones) if a.startswith("v1:ci:z:")}
+    assert {"Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"} <= offered

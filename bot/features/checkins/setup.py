@@ -32,6 +32,17 @@ if TYPE_CHECKING:
 
 COMMON_TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00", "22:00")
 MAX_ZONE_BUTTONS = 8
+# With no country to guess from, a spread across continents rather than the first few.
+SPREAD_ZONES = (
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "UTC",
+)
 _TIME_RE = re.compile(r"^(\d{1,2})(?:\s*[:.h]\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$", re.I)
 
 
@@ -188,7 +199,9 @@ class CheckinSetup:
         user = await self.conversation.user(chat)
         country = getattr(user, "country", None) or self.conversation.settings.default_country
         offered: list[str] = []
-        for zone in (getattr(user, "timezone", None), *zones_for_country(country), *COMMON_ZONES):
+        guesses = zones_for_country(country)
+        rest = COMMON_ZONES if guesses else SPREAD_ZONES
+        for zone in (getattr(user, "timezone", None), *guesses, *rest):
             if zone and zone not in offered and len(offered) < MAX_ZONE_BUTTONS:
                 offered.append(zone)
         freq, wd = setup.key()
