@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -22,6 +21,7 @@ from bot.conversation import Conversation, load_features
 from bot.conversation.ports import EngineLike
 from bot.telegram import handlers
 from bot.telegram.delivery import TelegramSender
+from bot.telegram.pacing import PacedRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,12 @@ NON_TEXT = (
 )
 
 
-def rate_limiter() -> AIORateLimiter:
-    """Telegram's published limits: ~30 messages/s overall, 20/min per group; RetryAfter retried."""
-    return AIORateLimiter(
+def rate_limiter() -> PacedRateLimiter:
+    """Telegram's published limits: ~30 messages/s overall, 20/min per group, ~1/s per chat.
+
+    RetryAfter is retried; edits and button answers are not paced per chat.
+    """
+    return PacedRateLimiter(
         overall_max_rate=30,
         overall_time_period=1,
         group_max_rate=20,
