@@ -33,7 +33,7 @@ class Thresholds:
 
     answer: float = 0.75
     """Probability that the best intent is right, needed to answer with it."""
-    in_scope: float = 0.85
+    in_scope: float = 0.9
     """Probability that the message is on a catalog topic, needed to offer anything."""
     suggest_keep: float = 0.6
     """A runner-up is offered only if it scores at least this share of the best."""

@@ -17,7 +17,7 @@ from bot.evaluation import TARGETS, evaluate, format_report, load_cases
 
 DATA = Path(__file__).parent / "data"
 FLOORS = {
-    "answer_correct": (">=", 0.80),
+    "answer_correct": (">=", 0.86),
     "answer_or_suggest": (">=", 0.96),
     "wrong_answer": ("<=", 0.02),
     "false_alarm": ("<=", 0.03),
