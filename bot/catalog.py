@@ -23,6 +23,7 @@ _ANCHOR = re.compile(r"^#{1,3}\s+(?P<title>.+?)\s*\{#(?P<anchor>[a-z0-9-]+)\}\s*
 ARTICLE_PREFIX = "article#"
 SYNONYMS_FILE = "synonyms.yaml"
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
+ROLES_FILE = "roles.yaml"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,16 @@ class Group:
 
 
 @dataclass(frozen=True)
+class RoleNote:
+    text: str
+    skip: tuple[str, ...]
+    """Intents that already speak to this role."""
+
+
+ROLES = ("recovery", "family", "supporter")
+
+
+@dataclass(frozen=True)
 class Catalog:
     groups: tuple[Group, ...]
     intents: dict[str, Intent]
@@ -80,6 +91,8 @@ class Catalog:
     synonyms: dict[str, tuple[str, ...]]
     out_of_scope: tuple[str, ...] = ()
     """Messages the bot must not answer: they teach the matcher what is off-topic."""
+    role_notes: dict[str, RoleNote] = field(default_factory=dict)
+    """role -> the line added to topic answers for people who chose that role."""
 
     @classmethod
     def load(cls, root: Path | None = None) -> Catalog:
@@ -109,11 +122,20 @@ class Catalog:
                     )
                 intents[intent.id] = intent
             groups.append(group)
-        catalog = cls(tuple(groups), intents, sources, sections, synonyms, out_of_scope)
-        catalog._check_references()
+        role_notes = _load_role_notes(cdir / ROLES_FILE)
+        catalog = cls(tuple(groups), intents, sources, sections, synonyms, out_of_scope, role_notes)
+        catalog._check_references(cdir / ROLES_FILE)
         return catalog
 
-    def _check_references(self) -> None:
+    def _check_references(self, roles_path: Path) -> None:
+        for role, note in self.role_notes.items():
+            for iid in note.skip:
+                if iid not in self.intents:
+                    raise ContentError(
+                        roles_path,
+                        line_of(iid),
+                        f"role {role!r}: skip names unknown intent {iid!r}",
+                    )
         for intent in self.intents.values():
             for rel in intent.related:
                 if rel not in self.intents:
@@ -241,6 +263,24 @@ def _load_synonyms(path: Path) -> dict[str, tuple[str, ...]]:
         str(canon): _str_list(variants, path, f"synonyms of {canon!r}")
         for canon, variants in table.items()
     }
+
+
+def _load_role_notes(path: Path) -> dict[str, RoleNote]:
+    if not path.exists():
+        return {}
+    data = load_yaml(path)
+    _check_version(data, path)
+    notes: dict[str, RoleNote] = {}
+    for role, item in _require(data, "notes", dict, path, ROLES_FILE).items():
+        if role not in ROLES:
+            raise ContentError(
+                path, line_of(item), f"unknown role {role!r}; roles are {', '.join(ROLES)}"
+            )
+        notes[role] = RoleNote(
+            text=_require(item, "text", str, path, f"role {role!r}").strip(),
+            skip=_str_list(item.get("skip"), path, f"role {role!r} skip"),
+        )
+    return notes
 
 
 def _load_out_of_scope(path: Path) -> tuple[str, ...]:

@@ -129,6 +129,9 @@ class Engine:
         parts = [intent.answer.text]
         if intent.safety_pointer:
             parts.append(overdose_pointer(self.country(context)))
+        note = self.catalog.role_notes.get(context.role) if context.role else None
+        if note and intent.group != "bot" and intent_id not in note.skip:
+            parts.append(note.text)
         if self._sources[intent_id]:
             parts.append(f"Source: {self._sources[intent_id]}")
         return Decision("answer", intent_id, score, reply="\n\n".join(parts))

@@ -106,3 +106,21 @@ def test_a_wrong_schema_version_is_refused(tree: Path) -> None:
     path.write_text(path.read_text().replace("version: 1", "version: 7", 1))
     with pytest.raises(ContentError, match="version"):
         Catalog.load(tree)
+
+
+def test_a_role_note_for_an_unknown_role_is_refused(tree: Path) -> None:
+    path = tree / "content" / "roles.yaml"
+    path.write_text(path.read_text().replace("  supporter:", "  doctor:"))
+    with pytest.raises(ContentError, match="unknown role 'doctor'") as err:
+        Catalog.load(tree)
+    assert err.value.path == path
+
+
+def test_a_role_note_skipping_an_unknown_intent_names_file_and_line(tree: Path) -> None:
+    path = tree / "content" / "roles.yaml"
+    text = path.read_text().replace("skip: [family_help]", "skip: [no_such_topic]")
+    path.write_text(text)
+    with pytest.raises(ContentError, match="no_such_topic") as err:
+        Catalog.load(tree)
+    assert err.value.path == path
+    assert err.value.line == text[: text.index("no_such_topic")].count("\n") + 1

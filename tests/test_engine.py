@@ -110,3 +110,13 @@ def test_decide_never_raises_on_any_text(engine: Engine, text: str) -> None:
     assert 0 <= decision.score <= 100
     assert len(decision.suggestions) <= 3
     assert decision.reply
+
+
+def test_family_members_get_a_line_for_them_under_topic_answers(engine: Engine) -> None:
+    note = engine.catalog.role_notes["family"].text
+    family = engine.answer_for("withdrawal", Context(role="family"))
+    person = engine.answer_for("withdrawal", Context(role="recovery"))
+    assert note in family.reply
+    assert note not in person.reply
+    assert note not in engine.answer_for("family_help", Context(role="family")).reply
+    assert note not in engine.answer_for("greeting", Context(role="family")).reply
