@@ -153,3 +153,14 @@ async def test_message_text_is_never_stored(conv: Conversation, sqlite_url: str)
         for (table,) in db.execute("select name from sqlite_master where type='table'"):
             for row in db.execute(f"select * from {table}"):
                 assert "zebra" not in repr(row)
+
+
+async def test_somewhere_else_shows_worldwide_lines_even_with_a_default_country(
+    conv: Conversation,
+) -> None:
+    (reply,) = await conv.handle_action(ME, "v1:c:-")
+    assert "findahelpline.com" in reply.text
+    assert "988" not in reply.text
+    (crisis,) = await conv.handle_text(ME, "i want to end my life")
+    assert "findahelpline.com" in crisis.text
+    assert "988" not in crisis.text

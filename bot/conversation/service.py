@@ -33,6 +33,8 @@ from bot.decision import Context, Decision, Role
 
 log = logging.getLogger(__name__)
 
+ELSEWHERE = "ZZ"
+"""Country code stored for "somewhere else" (ISO 3166: unknown); it has no lines of its own."""
 MAX_RELATED = 3
 USER_TTL = 60.0
 """Seconds a person's role/country is cached: another instance's change shows up within it."""
@@ -402,15 +404,14 @@ class Conversation:
             return await self.old_button(chat)
         code = args[0]
         if code == "-":
-            await self.update_user(chat.id, country=None)
+            # ISO 3166's "unknown" code: remembered, so the deployment's DEFAULT_COUNTRY never
+            # replaces it, and it has no lines of its own, so the worldwide ones are shown.
+            code = ELSEWHERE
             head = texts.COUNTRY_ELSEWHERE
         else:
-            await self.update_user(chat.id, country=code)
             head = texts.COUNTRY_SET.format(name=countries[code])
+        await self.update_user(chat.id, country=code)
         context = await self.context_for(chat)
-        if code == "-":
-            # "Somewhere else" must not fall back to the deployment's default country.
-            context = Context(None, context.role, context.chat_type)
         lines = self.engine.help_lines(context)
         follow = "\n\nNow ask me anything, or browse with /topics." if chat.private else ""
         return [Reply(f"{head}\n\n{lines}{follow}", (menus.NAV_ROW,))]
