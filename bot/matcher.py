@@ -51,6 +51,8 @@ TYPO_CUTOFF = 85.0
 MIN_TYPO_LENGTH = 5
 TYPICAL_SHARE = 0.15
 """A word in this share of an intent's examples (or a keyword) is fully typical of it."""
+TYPICAL_CAP = 40
+"""At most this many examples count when judging how typical a word is of an intent."""
 SHARPEN = 0.0
 """Exponent of the relative typicality (0 turns it off)."""
 UNKNOWN_FACTOR = 0.8
@@ -174,7 +176,8 @@ class Matcher:
         for iid, phrases in examples.items():
             i = index[iid]
             counts: dict[str, int] = defaultdict(int)
-            n = max(1, len(phrases))
+            # Capped: a broad class (the off-topic examples) must not dilute its own words.
+            n = max(1, min(len(phrases), TYPICAL_CAP))
             for phrase in phrases:
                 terms = self.analyzer.terms(phrase)
                 if terms:

@@ -1,9 +1,8 @@
-"""Quality on messages the catalog has never seen (tests/data/heldout.yaml).
+"""Quality on messages the catalog has never seen (tests/data/heldout.yaml), held to SPEC's bar.
 
-SPEC's bar is answer_correct >= 90% and answer_or_suggest >= 97%; the matcher does not reach it
-yet (see the closing note of the foundation issue). FLOORS hold what it reaches today so a change
-that makes things worse fails here; the safety measures (wrong answers, false alarms, off-topic
-fallbacks) are held at the SPEC's own bar.
+The set was written apart from the catalog and must never be copied into it (see
+tests/test_catalog.py). A content or matcher change that drops below any target fails here;
+`recovery-bot eval tests/data/heldout.yaml` shows which messages went wrong.
 """
 
 from __future__ import annotations
@@ -16,13 +15,6 @@ from bot.engine import Engine
 from bot.evaluation import TARGETS, evaluate, format_report, load_cases
 
 DATA = Path(__file__).parent / "data"
-FLOORS = {
-    "answer_correct": (">=", 0.86),
-    "answer_or_suggest": (">=", 0.96),
-    "wrong_answer": ("<=", 0.02),
-    "false_alarm": ("<=", 0.03),
-    "oos_fallback": (">=", 0.90),
-}
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +28,16 @@ def test_heldout_set_meets_the_quality_targets(engine: Engine) -> None:
     assert len([c for c in cases if c.is_out_of_scope]) >= 30
     assert all(sum(c.expect[0] == i for c in cases) >= 5 for i in intents)
     report = evaluate(engine.decide, cases)
-    failed = [
-        name
-        for name, (op, bar) in FLOORS.items()
-        if (report.metrics[name] < bar if op == ">=" else report.metrics[name] > bar)
-    ]
-    assert not failed, f"below the floor: {failed}\n{format_report(report)}"
+    failed = report.failed_targets()
+    assert not failed, f"targets missed: {failed}\n{format_report(report)}"
 
 
 def test_targets_match_the_spec() -> None:
-    assert TARGETS["answer_correct"] == (">=", 0.90)
-    assert TARGETS["wrong_answer"] == ("<=", 0.02)
-    assert TARGETS["oos_fallback"] == (">=", 0.90)
+    assert TARGETS == {
+        "crisis_recall": (">=", 1.0),
+        "answer_correct": (">=", 0.90),
+        "answer_or_suggest": (">=", 0.97),
+        "wrong_answer": ("<=", 0.02),
+        "false_alarm": ("<=", 0.03),
+        "oos_fallback": (">=", 0.90),
+    }
