@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from fake_bot_api import FakeBotApi, start_fake_api
 
 from bot.storage import Store
 from bot.storage.pgserver import PgServer, PgServerError
@@ -81,3 +82,13 @@ async def sqlite_store(sqlite_url: str) -> AsyncIterator[Store]:
         yield s
     finally:
         await s.close()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """The in-repo fake Bot API server on a free localhost port (tests/fake_bot_api.py)."""
+    fake, runner = await start_fake_api()
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()

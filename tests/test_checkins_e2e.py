@@ -6,28 +6,18 @@ an earlier run would have left it); the bot's APScheduler tick claims and sends 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from fake_bot_api import FakeBotApi, start_fake_api
-from test_e2e_telegram import Person, _buttons, _env, _start, _stop
+from bot_process import Person, bot_env, buttons, start_bot, stop_bot
+from fake_bot_api import FakeBotApi
 
 from bot.storage import CheckinSettings, Store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
 PERSON = 5557001
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake, runner = await start_fake_api()
-    try:
-        yield fake
-    finally:
-        await runner.cleanup()
 
 
 async def test_due_checkin_is_sent_answered_and_help_now_gives_crisis_lines(
@@ -50,23 +40,23 @@ async def test_due_checkin_is_sent_answered_and_help_now_gives_crisis_lines(
     finally:
         await store.close()
 
-    proc = await _start(_env(api, db, CHECKIN_TICK_SECONDS="1"))
+    proc = await start_bot(bot_env(api, db, CHECKIN_TICK_SECONDS="1"))
     try:
         (checkin,) = await api.wait_sent(PERSON, 1, timeout=30)
         assert checkin.params["text"].startswith("How are you doing today?")
         assert "/checkin" in checkin.params["text"]
-        assert "v1:ci:m:help" in _buttons(checkin)
+        assert "v1:ci:m:help" in buttons(checkin)
 
         me = Person(api, PERSON)
         (good,) = await me.press("v1:ci:m:good")
-        assert "glad" in good.params["text"] and "v1:ci:c:2" in _buttons(good)
+        assert "glad" in good.params["text"] and "v1:ci:c:2" in buttons(good)
         (noted,) = await me.press("v1:ci:c:2")
         assert "Noted" in noted.params["text"]
         (crisis,) = await me.press("v1:ci:m:help")
         assert "988" in crisis.params["text"] and "911" in crisis.params["text"]
         assert len(api.sent(PERSON)) == 4  # the check-in was sent once, not again per tick
     finally:
-        code, err = await _stop(proc)
+        code, err = await stop_bot(proc)
     assert code == 0, err[-2000:]
     assert "Traceback" not in err, err[-2000:]
 

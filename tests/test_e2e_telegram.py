@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from fake_bot_api import BOT_ID, BOT_USERNAME, TOKEN, FakeBotApi, start_fake_api
+from bot_process import Person, bot_env, buttons, start_bot, stop_bot
+from fake_bot_api import BOT_ID, BOT_USERNAME, TOKEN, FakeBotApi
 
 from bot.storage import Store
 
@@ -27,107 +26,37 @@ PERSON = 5551234
 GROUP = -1009876
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake, runner = await start_fake_api()
-    try:
-        yield fake
-    finally:
-        await runner.cleanup()
-
-
-def _env(api: FakeBotApi, db: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK", "TELEGRAM"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=api.base_url,
-        DATABASE_URL=f"sqlite:///{db}",
-        DEFAULT_COUNTRY="US",
-        LOG_LEVEL="DEBUG",
-        **extra,
-    )
-    return env
-
-
-async def _start(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def _stop(proc: asyncio.subprocess.Process) -> tuple[int, str]:
-    if proc.returncode is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = await asyncio.wait_for(proc.communicate(), 20)
-    except TimeoutError:
-        proc.kill()
-        _, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, err.decode(errors="replace")
-
-
-def _buttons(call: Any) -> list[str]:
-    markup = call.params.get("reply_markup") or {}
-    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
-
-
-class Person:
-    """A scripted person in one chat: says things, presses buttons, reads replies."""
-
-    def __init__(self, api: FakeBotApi, chat_id: int, user_id: int | None = None) -> None:
-        self.api, self.chat_id, self.user_id = api, chat_id, user_id or chat_id
-
-    async def say(self, text: str, expect: int = 1, **kw: Any) -> list[Any]:
-        before = len(self.api.sent(self.chat_id))
-        await self.api.say(self.chat_id, text, user_id=self.user_id, **kw)
-        sent = await self.api.wait_sent(self.chat_id, before + expect, timeout=15)
-        return sent[before:]
-
-    async def press(self, data: str, expect: int = 1) -> list[Any]:
-        before = len(self.api.sent(self.chat_id))
-        await self.api.press(self.chat_id, data, user_id=self.user_id)
-        sent = await self.api.wait_sent(self.chat_id, before + expect, timeout=15)
-        return sent[before:]
-
-
 async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
-    proc = await _start(_env(api, db))
+    proc = await start_bot(bot_env(api, db))
     try:
         await api.wait_for(lambda calls: any(c.method == "setMyCommands" for c in calls), 30)
         me = Person(api, PERSON)
 
         (welcome,) = await me.say("/start")
         assert "not a doctor" in welcome.params["text"]
-        assert "v1:r:family" in _buttons(welcome)
+        assert "v1:r:family" in buttons(welcome)
         (countries,) = await me.press("v1:r:family")
-        assert "v1:c:US" in _buttons(countries)
+        assert "v1:c:US" in buttons(countries)
         (lines,) = await me.press("v1:c:US")
         assert "988" in lines.params["text"]
 
         (answer,) = await me.say("what is methadone")
-        assert "v1:f:methadone:1" in _buttons(answer)
-        related = [b for b in _buttons(answer) if b.startswith("v1:t:")]
+        assert "v1:f:methadone:1" in buttons(answer)
+        related = [b for b in buttons(answer) if b.startswith("v1:t:")]
         assert related
         (suggest,) = await me.say("meds")
-        assert suggest.params["text"] and sum(b.startswith("v1:t:") for b in _buttons(suggest)) >= 2
+        assert suggest.params["text"] and sum(b.startswith("v1:t:") for b in buttons(suggest)) >= 2
         (fallback,) = await me.say("what's the best pizza topping")
-        assert any(b.startswith("v1:g:") for b in _buttons(fallback))
+        assert any(b.startswith("v1:g:") for b in buttons(fallback))
         (tapped,) = await me.press(related[0])
-        assert f"v1:f:{related[0][5:]}:1" in _buttons(tapped)
+        assert f"v1:f:{related[0][5:]}:1" in buttons(tapped)
 
         (crisis,) = await me.say("i want to kill myself tonight")
         assert "988" in crisis.params["text"]
 
         (confirm,) = await me.say("/forget")
-        assert "v1:fg:yes" in _buttons(confirm)
+        assert "v1:fg:yes" in buttons(confirm)
         (done,) = await me.press("v1:fg:yes")
         assert "erased" in done.params["text"]
 
@@ -150,7 +79,7 @@ async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path:
         (reply_to_bot,) = await group.say("naloxone?", reply_to=_msg(bot_message))
         assert reply_to_bot.params["text"]
     finally:
-        code, err = await _stop(proc)
+        code, err = await stop_bot(proc)
     assert code == 0, err[-2000:]
     assert TOKEN not in err and TOKEN.split(":")[1] not in err
     assert "kill myself" not in err and "methadone" not in err
@@ -175,14 +104,14 @@ def _free_port() -> int:
 
 async def test_webhook_mode_checks_the_secret(api: FakeBotApi, tmp_path: Path) -> None:
     port = _free_port()
-    env = _env(
+    env = bot_env(
         api,
         tmp_path / "bot.db",
         WEBHOOK_URL=f"http://127.0.0.1:{port}/tg-hook",
         PORT=str(port),
         WEBHOOK_SECRET="s3cret-value",
     )
-    proc = await _start(env)
+    proc = await start_bot(env)
     try:
         await api.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls), 30)
         (hook,) = api.sent(method="setWebhook")
@@ -205,9 +134,9 @@ async def test_webhook_mode_checks_the_secret(api: FakeBotApi, tmp_path: Path) -
             async with http.post(url, json=update, headers=good) as accepted:
                 assert accepted.status == 200
         (reply,) = await api.wait_sent(PERSON, 1)
-        assert "v1:f:naloxone:1" in _buttons(reply)
+        assert "v1:f:naloxone:1" in buttons(reply)
     finally:
-        code, err = await _stop(proc)
+        code, err = await stop_bot(proc)
     assert code == 0, err[-2000:]
     assert TOKEN not in err
 
@@ -229,9 +158,9 @@ async def test_run_without_token_explains_and_exits_2(tmp_path: Path) -> None:
 
 
 async def test_revoked_token_exits_2(api: FakeBotApi, tmp_path: Path) -> None:
-    env = _env(api, tmp_path / "bot.db")
+    env = bot_env(api, tmp_path / "bot.db")
     env["TELEGRAM_BOT_TOKEN"] = "987654321:AAThisTokenIsNotKnownToTheServer_xyz"
-    proc = await _start(env)
+    proc = await start_bot(env)
     _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
     assert b"rejected" in err and b"Traceback" not in err
