@@ -35,6 +35,8 @@ class Thresholds:
     """Probability that the best intent is right, needed to answer with it."""
     in_scope: float = 0.9
     """Probability that the message is on a catalog topic, needed to offer anything."""
+    safety_suggest: float = 50.0
+    """An overdose topic scoring this much (0-100) is offered rather than a plain fallback."""
     suggest_keep: float = 0.6
     """A runner-up is offered only if it scores at least this share of the best."""
 
@@ -44,6 +46,8 @@ FALLBACK_TEXT = (
     "brain, treatment and medications, recovery, and staying safe. Send /topics to see them all, "
     "or ask in other words."
 )
+SAFETY_WORDS = ("overdose", "naloxone")
+"""A message naming these (or their slang: od, narcan...) is never just turned away."""
 FALLBACK_HELP = "If you need help right now: /crisis shows who you can reach today."
 SUGGEST_TEXT = "I'm not sure I understood. Did you mean one of these?"
 
@@ -74,6 +78,12 @@ class Engine:
             catalog.synonyms,
         )
         self._sources = {iid: "; ".join(catalog.source_labels(iid)) for iid in catalog.intents}
+        self._safety_intents = tuple(
+            i.id for i in catalog.intents.values() if i.safety_pointer and i.group == "safety"
+        )
+        self._safety_words = frozenset(
+            t for word in SAFETY_WORDS for t in self.matcher.analyzer.terms(word)
+        )
 
     @classmethod
     def load(cls, default_country: str | None = None, *, root: Path | None = None) -> Engine:
@@ -112,6 +122,11 @@ class Engine:
         sure = confidence(ranked, ranking.n_terms)
         if not ranked or ranked[0].intent == OUT_OF_SCOPE or sure.in_scope < t.in_scope:
             top = ranked[0].score if ranked else 0.0
+            safety = self._safety_topics(ranking)
+            if safety:
+                # Safety first: a question that may be about an overdose is never just turned
+                # away; offering the overdose topics costs little if the guess is wrong.
+                return Decision("suggest", None, top, safety, reply=self.suggest_reply(safety))
             return Decision("fallback", None, top, reply=self.fallback_reply(context))
         best = ranked[0]
         if sure.correct >= t.answer:
@@ -122,6 +137,23 @@ class Engine:
             if m.score >= best.score * t.suggest_keep and m.intent != OUT_OF_SCOPE
         ]
         return Decision("suggest", None, best.score, tuple(keep), reply=self.suggest_reply(keep))
+
+    def _safety_topics(self, ranking: Ranking) -> tuple[str, ...]:
+        """Overdose topics to offer instead of a fallback, best first (or none).
+
+        They are offered when one of them scored ``safety_suggest`` or more, or whenever the
+        message names an overdose or naloxone at all.
+        """
+        named = not self._safety_words.isdisjoint(ranking.terms)
+        floor = 0.0 if named else self.thresholds.safety_suggest
+        found = [
+            m.intent
+            for m in ranking.matches
+            if m.intent in self._safety_intents and m.score >= floor and m.score > 0
+        ]
+        if named:
+            found += [i for i in self._safety_intents if i not in found]
+        return tuple(found[:3])
 
     def answer_for(self, intent_id: str, context: Context, *, score: float = 100.0) -> Decision:
         """The vetted answer of one intent (also used when a person taps a topic button)."""

@@ -85,6 +85,8 @@ class Ranking:
     """Best first."""
     n_terms: int
     """Content words in the message (after stop words are dropped)."""
+    terms: tuple[str, ...] = ()
+    """Those words, as the matcher compared them (canonical, stemmed)."""
 
 
 class Analyzer:
@@ -222,7 +224,7 @@ class Matcher:
         """The best intents for ``text`` and how many content words it had."""
         terms = self.analyzer.terms(text, repair=True)
         if not terms:
-            return Ranking([], 0)
+            return Ranking([], 0, tuple(terms))
         weights = [self.idf.get(t, self.unknown_idf) for t in terms]
         total = sum(weights)
         coverage: dict[int, float] = defaultdict(float)
@@ -251,4 +253,4 @@ class Matcher:
             for i, cov in coverage.items()
         ]
         scored.sort(key=lambda m: -m.score)
-        return Ranking(scored[:limit], len(terms))
+        return Ranking(scored[:limit], len(terms), tuple(terms))

@@ -120,3 +120,22 @@ def test_family_members_get_a_line_for_them_under_topic_answers(engine: Engine) 
     assert note not in person.reply
     assert note not in engine.answer_for("family_help", Context(role="family")).reply
     assert note not in engine.answer_for("greeting", Context(role="family")).reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what should i do if my buddy ods at a party",
+        "my cousin ods a lot, what do i do",
+        "narcan at a festival??",
+    ],
+)
+def test_a_question_naming_an_overdose_is_never_just_turned_away(engine: Engine, text: str) -> None:
+    decision = engine.decide(text)
+    assert decision.kind != "fallback"
+    if decision.kind == "suggest":
+        assert decision.suggestions[0] in ("overdose_response", "naloxone", "overdose_risk")
+
+
+def test_off_topic_words_that_only_look_like_topics_still_fall_back(engine: Engine) -> None:
+    assert engine.decide("how do i reset my phone").kind == "fallback"
