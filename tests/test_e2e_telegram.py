@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -143,15 +142,7 @@ async def test_webhook_mode_checks_the_secret(api: FakeBotApi, tmp_path: Path) -
 
 async def test_run_without_token_explains_and_exits_2(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_bot(env)
     _, err = await proc.communicate()
     assert proc.returncode == 2
     assert b"@BotFather" in err and b"recovery-bot chat" in err and b"Traceback" not in err
