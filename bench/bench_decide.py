@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.decision import Context  # noqa: E402
-from bot.engine import Engine  # noqa: E402
 from bot.evaluation import load_cases  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
+from bot.understanding.engine import Engine  # noqa: E402
+from bot.understanding.lexical import Matcher  # noqa: E402
 
 
 def _crisis_set(name: str) -> list[str]:

@@ -26,8 +26,8 @@ from fake_bot_api import TOKEN, FakeBotApi, RecordingRequest, start_fake_api
 from telegram import Update
 
 from bot.config import Settings
-from bot.engine import Engine
 from bot.telegram.app import build_application, shutdown, startup
+from bot.understanding.engine import Engine
 
 PEOPLE = 500
 TEXTS = (

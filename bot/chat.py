@@ -85,7 +85,7 @@ async def chat_loop(
     from bot.storage import Store
 
     if engine is None:
-        from bot.engine import Engine
+        from bot.understanding.engine import Engine
 
         engine = Engine.load(settings.default_country)
     owns_store = store is None

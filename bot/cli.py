@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ask(engine_text: Sequence[str], as_json: bool, out: TextIO, stdin: TextIO) -> int:
-    from bot.engine import default_engine
+    from bot.understanding.engine import default_engine
 
     engine = default_engine()
     if list(engine_text) == ["-"]:
@@ -59,8 +59,8 @@ def _ask(engine_text: Sequence[str], as_json: bool, out: TextIO, stdin: TextIO) 
 
 
 def _eval(path: Path, fmt: str, strict: bool, out: TextIO) -> int:
-    from bot.engine import default_engine
     from bot.evaluation import evaluate, format_report, load_cases
+    from bot.understanding.engine import default_engine
 
     engine = default_engine()
     cases = load_cases(path, engine.catalog.intents)

@@ -41,7 +41,7 @@ def test_every_intent_has_enough_examples_an_answer_and_a_source(catalog: Catalo
 
 def test_catalog_never_contains_the_measuring_sets(catalog: Catalog) -> None:
     from bot.evaluation import load_cases
-    from bot.text import normalize
+    from bot.understanding.text import normalize
 
     examples = {normalize(e) for i in catalog.intents.values() for e in i.examples}
     examples |= {normalize(e) for e in catalog.out_of_scope}

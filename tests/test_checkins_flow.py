@@ -14,9 +14,9 @@ import pytest
 
 from bot.config import Settings
 from bot.conversation import Chat, Conversation, Reply
-from bot.engine import Engine
 from bot.features.checkins import CheckinFeature, register
 from bot.storage import CheckinSettings, Store
+from bot.understanding.engine import Engine
 
 ME = Chat(4242, "private", 4242)
 GROUP = Chat(-100777, "group", 4242)

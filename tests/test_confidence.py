@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from bot.confidence import CORRECT_WEIGHTS, FEATURES, IN_SCOPE_WEIGHTS, confidence
-from bot.matcher import Match
+from bot.understanding.confidence import CORRECT_WEIGHTS, FEATURES, IN_SCOPE_WEIGHTS, confidence
+from bot.understanding.lexical import Match
 
 
 def _load_tool() -> ModuleType:

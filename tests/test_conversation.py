@@ -9,8 +9,8 @@ import pytest
 from bot.config import Settings
 from bot.conversation import Chat, Conversation, Reply
 from bot.conversation.reply import MAX_ACTION_BYTES
-from bot.engine import Engine
 from bot.storage import Store
+from bot.understanding.engine import Engine
 
 ME = Chat(31337, "private", 31337)
 GROUP = Chat(-100555, "group", 31337)

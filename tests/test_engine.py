@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.decision import Context
-from bot.engine import Engine
+from bot.understanding.engine import Engine
 
 
 @pytest.fixture(scope="module")

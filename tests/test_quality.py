@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
 from bot.evaluation import TARGETS, evaluate, format_report, load_cases
+from bot.understanding.engine import Engine
 
 DATA = Path(__file__).parent / "data"
 

@@ -1,4 +1,4 @@
-"""Refit the confidence models of ``bot/confidence.py`` from the catalog itself.
+"""Refit the confidence models of ``bot/understanding/confidence.py`` from the catalog itself.
 
     python tools/calibrate.py
 
@@ -6,7 +6,8 @@ Five-fold cross-validation over the intents' examples and the out-of-scope examp
 fold's examples are ranked by a matcher built without them, which is how the bot meets a
 message it has never seen. Two logistic regressions are fitted on those rankings ("is the best
 intent right?", "is the message on a catalog topic?") and printed as the block to paste into
-``bot/confidence.py``. The evaluation sets (tests/data, shared/eval) are never read here.
+``bot/understanding/confidence.py``. The evaluation sets (tests/data, shared/eval) are never
+read here.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.catalog import Catalog
-from bot.confidence import OUT_OF_SCOPE, features
-from bot.matcher import Matcher
+from bot.understanding.confidence import OUT_OF_SCOPE, features
+from bot.understanding.lexical import Matcher
 
 FOLDS = 5
 

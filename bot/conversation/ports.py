@@ -32,7 +32,7 @@ class ResourcesLike(Protocol):
 
 
 class EngineLike(Protocol):
-    """The lead's ``bot.engine.Engine``."""
+    """The lead's ``bot.understanding.engine.Engine``."""
 
     @property
     def catalog(self) -> Any: ...

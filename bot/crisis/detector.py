@@ -1,8 +1,9 @@
 """The crisis check every message passes before anything else.
 
-Design: normalise the text (bot.text), find every lexicon pattern in one pass over the words
-(patterns are indexed by their first word, so the cost grows with the message, not the lexicon),
-then let informational guards cancel guardable rules. If nothing fired, misspelt words are
+Design: normalise the text (bot.understanding.text), find every lexicon pattern in one pass
+over the words (patterns are indexed by their first word, so the cost grows with the message,
+not the lexicon), then let informational guards cancel guardable rules. If nothing fired,
+misspelt words are
 corrected towards lexicon words (OSA edit distance: one edit for short words, two for long ones;
 real words listed in ``known_words`` are never corrected) and the pass runs once more.
 """
@@ -16,7 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.crisis.lexicon import KINDS, Kind, Lexicon, Pattern, Slot, load_lexicon
-from bot.text import normalize
+from bot.understanding.text import normalize
 
 DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "content" / "crisis_lexicon.yaml"
 

@@ -4,7 +4,8 @@ The lexicon is data so that people who are not programmers can add a phrase afte
 A broken file must never half-load: every problem is reported with the file, the line and what
 is wrong, and the bot refuses to start rather than run without its crisis check.
 
-Pattern language (one phrase per string, matched against normalised words, see bot.text):
+Pattern language (one phrase per string, matched against normalised words; see
+bot.understanding.text):
     word        that word
     a|b|c       any one of these words (or <sets>)
     (a b|c)     any one of these phrases: inside parentheses alternatives may be several words
@@ -25,7 +26,7 @@ from typing import Any, Literal, cast
 
 import yaml
 
-from bot.text import normalize
+from bot.understanding.text import normalize
 
 Kind = Literal["suicide", "overdose", "violence"]
 KINDS: tuple[Kind, ...] = ("overdose", "violence", "suicide")

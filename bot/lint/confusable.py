@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from bot.catalog import Catalog
 from bot.crisis import CrisisDetector
 from bot.crisis.resources import CrisisResources
-from bot.engine import Engine
 from bot.lint.context import LintContext
 from bot.lint.findings import Finding, error, warning
+from bot.understanding.engine import Engine
 
 FOLDS = 10
 HIGH_SCORE = 65.0

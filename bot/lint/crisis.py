@@ -12,7 +12,7 @@ from bot.crisis import CrisisDetector, LexiconError, ResourcesError
 from bot.crisis.resources import CrisisResources
 from bot.lint.context import LintContext
 from bot.lint.findings import Finding, error, warning
-from bot.text import normalize
+from bot.understanding.text import normalize
 from bot.yamlfile import ContentError, line_of, load_yaml
 
 LEXICON_FILE = "crisis_lexicon.yaml"

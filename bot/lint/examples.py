@@ -1,8 +1,8 @@
 """Example phrasings: duplicates and near-copies, in intents and in the out-of-scope list.
 
-Examples are compared as the matcher sees them (``bot.text.normalize``: case, punctuation,
-stretched letters), so "hiii" and "hii" are the same example. Near-copies are found with
-rapidfuzz's token_sort_ratio (word order ignored).
+Examples are compared as the matcher sees them (``bot.understanding.text.normalize``:
+case, punctuation, stretched letters), so "hiii" and "hii" are the same example. Near-copies
+are found with rapidfuzz's token_sort_ratio (word order ignored).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from bot.catalog import OUT_OF_SCOPE_FILE
 from bot.lint.context import LintContext
 from bot.lint.findings import Finding, error, warning
-from bot.text import normalize
+from bot.understanding.text import normalize
 from bot.yamlfile import line_of, load_yaml
 
 NEAR_ERROR = 95.0

@@ -89,8 +89,8 @@ def run(settings: Settings, *, err: TextIO | None = None) -> int:
         return EXIT_CONFIG
     configure_logging(settings)
 
-    from bot.engine import Engine
     from bot.telegram.app import build_application
+    from bot.understanding.engine import Engine
 
     problem = asyncio.run(_preflight(settings))
     if problem is not None:

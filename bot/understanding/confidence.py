@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.matcher import Match
+from bot.understanding.lexical import Match
 
 OUT_OF_SCOPE = "out_of_scope"
 """The matcher's name for "closest to the off-topic examples": always a fallback."""

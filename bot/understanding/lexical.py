@@ -25,7 +25,7 @@ from functools import lru_cache
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
-from bot.text import normalize
+from bot.understanding.text import normalize
 
 # Function words that say nothing about the topic. Question words go too: "what is
 # methadone" and "how does methadone work" ask about the same thing.

@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.catalog import Catalog
-from bot.confidence import OUT_OF_SCOPE, confidence
 from bot.crisis import (
     CountryResources,
     CrisisDetector,
@@ -23,13 +22,15 @@ from bot.crisis import (
     overdose_pointer,
 )
 from bot.decision import Context, Decision
-from bot.matcher import Matcher, Ranking
 from bot.paths import content_dir
+from bot.understanding.confidence import OUT_OF_SCOPE, confidence
+from bot.understanding.lexical import Matcher, Ranking
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Where confidence (``bot.confidence``) turns into an answer, a suggestion or a fallback."""
+    """Where confidence (``bot.understanding.confidence``) turns into an answer, a suggestion or
+    a fallback."""
 
     answer: float = 0.75
     """Probability that the best intent is right, needed to answer with it."""
