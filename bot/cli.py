@@ -24,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram needed)")
     ask = sub.add_parser("ask", help="print the bot's decision for one message")
     ask.add_argument("--json", action="store_true", help="print the decision as JSON")
+    ask.add_argument(
+        "--country",
+        metavar="CC",
+        help="the person's country (ISO code such as US, GB, ES; ZZ for somewhere else): "
+        "shows the reply a person there would get",
+    )
     ask.add_argument("text", nargs="+", help="the message, or - to read one message per line")
     ev = sub.add_parser("eval", help="score the bot on an evaluation file")
     ev.add_argument("file", type=Path, help="a YAML list of {text, expect}")
@@ -35,14 +41,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ask(engine_text: Sequence[str], as_json: bool, out: TextIO, stdin: TextIO) -> int:
+def _ask(
+    engine_text: Sequence[str],
+    as_json: bool,
+    out: TextIO,
+    stdin: TextIO,
+    country: str | None = None,
+    err: TextIO | None = None,
+) -> int:
+    from bot.crisis.resources import ELSEWHERE_CODES
+    from bot.decision import Context
     from bot.understanding.engine import default_engine
 
     engine = default_engine()
+    context = Context()
+    if country is not None:
+        code = engine.resources.resolve(country)
+        if code is None and country.strip().upper() in ELSEWHERE_CODES:
+            code = "ZZ"
+        if code is None:
+            known = ", ".join(c for c, _ in engine.resources.countries())
+            print(
+                f"recovery-bot ask: unknown country {country!r}. Use one of {known}, "
+                "or ZZ for somewhere else (worldwide lines).",
+                file=err or sys.stderr,
+            )
+            return 2
+        context = Context(country=code)
     if list(engine_text) == ["-"]:
         for line in stdin:
             text = line.rstrip("\r\n")
-            decision = engine.decide(text)
+            decision = engine.decide(text, context)
             if as_json:
                 out.write(json.dumps(decision.to_json(text), ensure_ascii=False) + "\n")
             else:
@@ -50,7 +79,7 @@ def _ask(engine_text: Sequence[str], as_json: bool, out: TextIO, stdin: TextIO) 
             out.flush()
         return 0
     text = " ".join(engine_text)
-    decision = engine.decide(text)
+    decision = engine.decide(text, context)
     if as_json:
         out.write(json.dumps(decision.to_json(text), ensure_ascii=False) + "\n")
     else:
@@ -86,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         if args.command == "ask":
-            return _ask(args.text, args.json, sys.stdout, sys.stdin)
+            return _ask(args.text, args.json, sys.stdout, sys.stdin, args.country)
         if args.command == "eval":
             return _eval(args.file, args.format, args.strict, sys.stdout)
         if args.command == "chat":

@@ -163,7 +163,7 @@ class Tree:
         return next(i for i in self.intents if i["id"] == iid)
 
 
-TODAY = dt.date(2026, 11, 26)
+TODAY = dt.date(2026, 12, 2)
 
 
 @pytest.fixture
@@ -495,12 +495,15 @@ def test_crisis_ok_marks_it_and_must_name_an_example(tree: Tree) -> None:
 def test_stale_and_incomplete_help_lines(tree: Tree) -> None:
     path = tree.root / "content" / "crisis_resources.yaml"
     text = path.read_text()
-    path.write_text(text.replace("verified_on: 2026-11-26", "verified_on: 2025-06-01", 1))
+    path.write_text(text.replace("verified_on: 2026-12-02", "verified_on: 2025-06-01", 1))
     (f,) = lint(tree, "stale-help-line")
     assert f.severity == "warning" and "US Emergency" in f.message and "2025-06-01" in f.message
-    path.write_text(text.replace('source: "FACTS.md", ', "", 1))
+    path.write_text(text.replace('source: "https://www.fcc.gov/consumer-information", ', "", 1))
     (f,) = lint(tree, "crisis-resources")
     assert f.severity == "error" and "source" in f.message and f.line
+    path.write_text(text.replace('"https://www.fcc.gov/consumer-information"', '"FACTS.md"', 1))
+    (f,) = lint(tree, "crisis-resources")
+    assert f.severity == "warning" and "not a web address" in f.message
 
 
 def test_broken_crisis_lexicon_is_an_error_with_line(tree: Tree) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -30,6 +30,31 @@ _TEXT_KEYS = frozenset(
         "pointer",
         "spanish_lead",
         "spanish_local_emergency",
+        "national_intro",
+        "national_intro_es",
+        "national_intro_other",
+        "national_emergency",
+        "national_elsewhere",
+        "choose_country",
+    }
+)
+ELSEWHERE_CODES = frozenset({"ZZ", FALLBACK_CODE})
+"""Codes that mean "somewhere else" (ISO 3166's user-assigned "unknown" ZZ): the worldwide lines."""
+_LINE_FIELDS = frozenset(
+    {
+        "name",
+        "number",
+        "web",
+        "how",
+        "hours",
+        "note",
+        "cost",
+        "short",
+        "languages",
+        "spanish_note",
+        "source",
+        "source_note",
+        "verified_on",
     }
 )
 
@@ -50,17 +75,79 @@ class HelpLine:
     number: str | None = None
     web: str | None = None
     note: str | None = None
+    cost: str | None = None
+    """What a call costs when it is not free ("€0.20 per call")."""
+    short: str | None = None
+    """A short name for the one-screen list of national lines ("Samaritans")."""
+    languages: tuple[str, ...] = ()
+    """ISO 639-1 codes of the languages the line answers in, when known."""
+    spanish_note: str | None = None
+    """How to reach the Spanish-speaking service ("para español marca 2")."""
+    source_note: str | None = None
+    """For reviewers of the numbers: what the source is; never shown to people."""
 
     @property
     def contact(self) -> str:
         """The number or address to show."""
         return self.number or self.web or ""
 
-    def describe(self) -> str:
-        """One line, e.g. "988 Suicide & Crisis Lifeline: call or text 988 (24/7)"."""
-        verb = {"call": "call", "text": "text", "both": "call or text", "web": "visit"}[self.how]
-        text = f"{self.name}: {verb} {self.contact} ({self.hours})"
-        return f"{text}; {self.note}" if self.note else text
+    @property
+    def verb(self) -> str:
+        return {"call": "call", "text": "text", "both": "call or text", "web": "visit"}[self.how]
+
+    @property
+    def spanish(self) -> bool:
+        """True when the line answers in Spanish."""
+        return "es" in self.languages or bool(self.spanish_note)
+
+    def describe(self, spanish: bool = False) -> str:
+        """One line, e.g. "988 Suicide & Crisis Lifeline: call or text 988 (24/7)".
+
+        ``spanish``: the person writes in Spanish; add how to reach the Spanish service.
+        """
+        text = f"{self.name}: {self.verb} {self.contact} ({self.hours})"
+        extras = [x for x in (self.cost if self.cost != "free" else None, self.note) if x]
+        if spanish and self.spanish_note:
+            extras.append(self.spanish_note)
+        return "; ".join([text, *extras])
+
+    def brief(self, spanish: bool = False) -> str:
+        """The short form for the national list: "Samaritans, call 116 123"."""
+        text = f"{self.verb} {self.contact}"
+        if self.short:
+            text = f"{self.short}, {text}"
+        if spanish and self.spanish_note:
+            text += f" ({self.spanish_note})"
+        return text
+
+
+@dataclass(frozen=True)
+class NationalLine:
+    """One entry of the compact list shown when the person's country is not known."""
+
+    countries: tuple[str, ...]
+    """Short names of the countries the line serves ("US", "Canada")."""
+    line: HelpLine
+
+    lines: tuple[HelpLine, ...] = ()
+    """Each country's own line, in the order of ``countries``."""
+
+    def describe(self, spanish: bool = False) -> str:
+        return f"{', '.join(self.countries)}: {self.line.brief(spanish)}"
+
+    def split_by_spanish(self) -> list[NationalLine]:
+        """This entry as one or two: the countries whose line answers in Spanish, then the rest."""
+        lines = self.lines or (self.line,) * len(self.countries)
+        pairs = list(zip(self.countries, lines, strict=True))
+        es = [(c, ln) for c, ln in pairs if ln.spanish]
+        other = [(c, ln) for c, ln in pairs if not ln.spanish]
+        out: list[NationalLine] = []
+        for group in (es, other):
+            if group:
+                names = tuple(c for c, _ in group)
+                lines = tuple(ln for _, ln in group)
+                out.append(NationalLine(names, lines[0], lines))
+        return out
 
 
 @dataclass(frozen=True)
@@ -74,6 +161,17 @@ class CountryResources:
     drug_lines: tuple[HelpLine, ...]
     texts: Mapping[str, Any]
     is_fallback: bool = False
+    short: str = ""
+    """A short label ("US", "UK"); the name when the file gives none."""
+    national: tuple[NationalLine, ...] = ()
+    """For a person whose country is not known: every listed country's main crisis line."""
+    emergencies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """For a person whose country is not known: (emergency number, countries) pairs."""
+
+    @property
+    def country_unknown(self) -> bool:
+        """True for the worldwide lines shown when the bot does not know the country."""
+        return bool(self.national)
 
     @property
     def emergency_number(self) -> str:
@@ -86,6 +184,21 @@ class CountryResources:
 
     def all_lines(self) -> tuple[HelpLine, ...]:
         return (self.emergency, *self.crisis_lines, *self.drug_lines)
+
+    def national_lines(self, spanish: bool = False) -> list[NationalLine]:
+        """The compact list; Spanish-speaking lines first when ``spanish``.
+
+        With ``spanish``, countries sharing a number are split by whether their line answers
+        in Spanish (988 does in the US, not in Canada).
+        """
+        if not spanish:
+            return list(self.national)
+        first: list[NationalLine] = []
+        rest: list[NationalLine] = []
+        for entry in self.national:
+            for group in entry.split_by_spanish():
+                (first if group.line.spanish else rest).append(group)
+        return first + rest
 
 
 class CrisisResources:
@@ -100,6 +213,7 @@ class CrisisResources:
         self._countries = dict(countries)
         self._fallback = fallback
         self._aliases = dict(aliases)
+        self._unknown = _with_national(fallback, self._countries)
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> CrisisResources:
@@ -108,10 +222,23 @@ class CrisisResources:
         return _parse(load_yaml_with_lines(file, ResourcesError), file)
 
     def for_country(self, code: str | None) -> CountryResources:
-        """Lines for an ISO-3166 alpha-2 code ("UK" = "GB"); unknown or None -> fallback."""
+        """Lines for an ISO-3166 alpha-2 code ("UK" = "GB").
+
+        No code at all (the country is not known): the worldwide lines plus the compact list of
+        every listed country's main lines. A code that is not listed ("ZZ", somewhere else, or a
+        country without lines here): the worldwide lines.
+        """
         key = (code or "").strip().upper()
+        if not key:
+            return self._unknown
         key = self._aliases.get(key, key)
         return self._countries.get(key, self._fallback)
+
+    def resolve(self, code: str) -> str | None:
+        """The listed country a code or alias names ("uk" -> "GB"), or None."""
+        key = code.strip().upper()
+        key = self._aliases.get(key, key)
+        return key if key in self._countries else None
 
     def countries(self) -> list[tuple[str, str]]:
         """(code, name) of every listed country, in file order, for the /country buttons."""
@@ -131,6 +258,29 @@ class CrisisResources:
         return out
 
 
+def _with_national(
+    fallback: CountryResources, countries: Mapping[str, CountryResources]
+) -> CountryResources:
+    """The fallback plus each country's first crisis line and emergency number, grouped."""
+    groups: dict[str, list[tuple[str, HelpLine]]] = {}
+    emergencies: dict[str, list[str]] = {}
+    for country in countries.values():
+        if country.crisis_lines:
+            line = country.crisis_lines[0]
+            groups.setdefault(line.contact, []).append((country.short, line))
+        if country.emergency.number:
+            emergencies.setdefault(country.emergency.number, []).append(country.short)
+    national = tuple(
+        NationalLine(tuple(c for c, _ in items), items[0][1], tuple(ln for _, ln in items))
+        for items in groups.values()
+    )
+    return replace(
+        fallback,
+        national=national,
+        emergencies=tuple((number, tuple(names)) for number, names in emergencies.items()),
+    )
+
+
 def _fail(path: Path, where: object, message: str) -> ResourcesError:
     return ResourcesError(f"{path}:{line_of(where)}: {message}")
 
@@ -139,8 +289,7 @@ def _line(raw: object, path: Path, what: str, web_ok: bool) -> HelpLine:
     if not isinstance(raw, dict):
         raise _fail(path, raw, f"{what} must be a mapping")
     data = cast(Mapping[str, Any], raw)
-    allowed = {"name", "number", "web", "how", "hours", "note", "source", "verified_on"}
-    unknown = sorted(set(data) - allowed)
+    unknown = sorted(set(data) - _LINE_FIELDS)
     if unknown:
         raise _fail(path, data, f"{what} has unknown field(s) {unknown}")
     for key in ("name", "how", "hours", "source", "verified_on"):
@@ -157,6 +306,12 @@ def _line(raw: object, path: Path, what: str, web_ok: bool) -> HelpLine:
     number = data.get("number")
     if number is not None and not str(number).replace(" ", "").replace("-", "").isdigit():
         raise _fail(path, data, f"{what}: number {number!r} must be digits, spaces and dashes")
+    languages = data.get("languages") or []
+    if not isinstance(languages, list) or not all(
+        isinstance(code, str) and len(code) == 2 and code.isalpha() and code.islower()
+        for code in languages
+    ):
+        raise _fail(path, data, f"{what}: languages must be a list of codes like [en, es]")
     return HelpLine(
         name=str(data["name"]),
         how=how,
@@ -165,8 +320,18 @@ def _line(raw: object, path: Path, what: str, web_ok: bool) -> HelpLine:
         verified_on=verified,
         number=None if number is None else str(number),
         web=None if data.get("web") is None else str(data["web"]),
-        note=None if data.get("note") is None else str(data["note"]),
+        note=_opt(data, "note"),
+        cost=_opt(data, "cost"),
+        short=_opt(data, "short"),
+        languages=tuple(str(code) for code in languages),
+        spanish_note=_opt(data, "spanish_note"),
+        source_note=_opt(data, "source_note"),
     )
+
+
+def _opt(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else str(value)
 
 
 def _country(
@@ -184,8 +349,10 @@ def _country(
     lines: dict[str, tuple[HelpLine, ...]] = {}
     for key in ("crisis_lines", "drug_lines"):
         items = data[key]
-        if not isinstance(items, list) or not items:
-            raise _fail(path, data, f"{code} {key} must be a non-empty list")
+        # A country may have no drug line (none with a source yet), never no crisis line.
+        if not isinstance(items, list) or (key == "crisis_lines" and not items):
+            what = "a non-empty list" if key == "crisis_lines" else "a list (may be empty: [])"
+            raise _fail(path, data, f"{code} {key} must be {what}")
         lines[key] = tuple(_line(item, path, f"{code} {key}", web_ok=fallback) for item in items)
     return CountryResources(
         code=code,
@@ -195,6 +362,7 @@ def _country(
         drug_lines=lines["drug_lines"],
         texts=texts,
         is_fallback=fallback,
+        short=str(data.get("short") or data["name"]),
     )
 
 

@@ -160,13 +160,23 @@ def _country(
             continue
         name = line.get("name", kind)
         at = line_of(line, where)
-        if not str(line.get("source") or "").strip():
+        source = str(line.get("source") or "").strip()
+        if not source:
             yield error(
                 path,
                 at,
                 "crisis-resources",
                 f"{code} {name}: no source",
                 "add 'source:' naming where the number was checked.",
+            )
+        elif not source.startswith(("https://", "http://")):
+            yield warning(
+                path,
+                at,
+                "crisis-resources",
+                f"{code} {name}: source {source!r} is not a web address",
+                "check the number on the operator's or the government's own page and put that "
+                "page's URL in 'source:'.",
             )
         verified = line.get("verified_on")
         if not isinstance(verified, dt.date):
