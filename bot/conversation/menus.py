@@ -55,11 +55,46 @@ def role_menu() -> Rows:
     )
 
 
-def country_menu(engine: EngineLike) -> Rows:
-    """Countries the crisis resources list, then "somewhere else", then help."""
-    buttons = [
-        Button(name, actions.make(actions.COUNTRY, code))
-        for code, name in engine.resources.countries()
-    ]
+LANGUAGE_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "es": ("ES", "MX", "US"),
+    "de": ("DE",),
+    "hi": ("IN",),
+    "ga": ("IE",),
+    "mi": ("NZ",),
+    "fr": ("CA",),
+}
+"""Countries a bare app language makes likely (best first). A region ("en-GB") wins over this."""
+
+
+def likely_countries(language_code: str | None, listed: Iterable[str]) -> tuple[str, ...]:
+    """Listed countries a Telegram ``language_code`` suggests: "en-GB" -> GB, "es" -> ES, MX, US.
+
+    Only a guess to put first in the choice; the full list is always shown.
+    """
+    if not language_code:
+        return ()
+    known = tuple(listed)
+    language, _, region = language_code.replace("_", "-").partition("-")
+    region = region.upper()
+    region = "GB" if region == "UK" else region
+    if region in known:
+        return (region,)
+    return tuple(code for code in LANGUAGE_COUNTRIES.get(language.lower(), ()) if code in known)
+
+
+def country_menu(engine: EngineLike, language_code: str | None = None) -> Rows:
+    """Countries the crisis resources list, then "somewhere else", then help.
+
+    With a ``language_code``, the likely countries come first on a row of their own (marked
+    with a pin); they stay in the full list below too, so nothing is hidden.
+    """
+    countries = engine.resources.countries()
+    names = dict(countries)
+    buttons = [Button(name, actions.make(actions.COUNTRY, code)) for code, name in countries]
     buttons.append(Button(texts.SOMEWHERE_ELSE, actions.make(actions.COUNTRY, "-")))
-    return (*pairs(buttons), (HELP_BUTTON,))
+    likely = likely_countries(language_code, names)
+    first = [
+        Button(f"{texts.LIKELY_COUNTRY} {names[code]}", actions.make(actions.COUNTRY, code))
+        for code in likely
+    ]
+    return (*pairs(first), *pairs(buttons), (HELP_BUTTON,))

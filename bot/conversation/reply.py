@@ -52,6 +52,9 @@ class Chat:
     user_id: int | None = None
     is_admin: bool = False
     """Filled in by the transport only for admin-only commands (it costs a Bot API call)."""
+    language_code: str | None = None
+    """The person's app language as the transport reports it ("es", "en-GB"); used only to
+    put a likely country first in the country choice, never stored."""
 
     @property
     def private(self) -> bool:

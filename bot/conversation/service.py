@@ -28,7 +28,7 @@ from bot.conversation.registry import (
     ShutdownHook,
     StartupHook,
 )
-from bot.conversation.reply import Button, Chat, Reply
+from bot.conversation.reply import Button, Chat, Reply, Rows
 from bot.decision import Context, Decision, Role
 
 log = logging.getLogger(__name__)
@@ -220,10 +220,12 @@ class Conversation:
             with_plan = await self.context_for(chat, with_plan=True)
             if with_plan.safety_plan_text:
                 decision = self.engine.decide(text, with_plan)
-        rows: list[tuple[Button, ...]] = []
+        rows: Rows = ()
         if not context.country:
-            rows.append((Button(texts.CHANGE_COUNTRY, actions.make(actions.COUNTRY_MENU)),))
-        return [Reply(decision.reply, tuple(rows))]
+            # Country unknown: the reply lists the main national lines; one tap on a country
+            # here shows that country's own lines.
+            rows = menus.country_menu(self.engine, chat.language_code)
+        return [Reply(decision.reply, rows)]
 
     async def _decision_replies(self, chat: Chat, decision: Decision) -> list[Reply]:
         if decision.kind == "answer" and decision.intent:
@@ -298,7 +300,7 @@ class Conversation:
         return await self.help_now(chat)
 
     async def _cmd_country(self, chat: Chat, args: str) -> list[Reply]:
-        return [Reply(texts.ASK_COUNTRY, menus.country_menu(self.engine))]
+        return [Reply(texts.ASK_COUNTRY, menus.country_menu(self.engine, chat.language_code))]
 
     async def _cmd_privacy(self, chat: Chat, args: str) -> list[Reply]:
         return [Reply(texts.PRIVACY, (menus.NAV_ROW,))]
@@ -393,10 +395,11 @@ class Conversation:
         role: Role = args[0]  # narrowed by the ROLES check above
         await self.update_user(chat.id, role=role, consent=True)
         thanks = texts.ROLE_THANKS[role]
-        return [Reply(f"{thanks}\n\n{texts.ASK_COUNTRY}", menus.country_menu(self.engine))]
+        rows = menus.country_menu(self.engine, chat.language_code)
+        return [Reply(f"{thanks}\n\n{texts.ASK_COUNTRY}", rows)]
 
     async def _act_country_menu(self, chat: Chat, args: list[str]) -> list[Reply]:
-        return [Reply(texts.ASK_COUNTRY, menus.country_menu(self.engine))]
+        return [Reply(texts.ASK_COUNTRY, menus.country_menu(self.engine, chat.language_code))]
 
     async def _act_country(self, chat: Chat, args: list[str]) -> list[Reply]:
         countries = dict(self.engine.resources.countries())

@@ -39,6 +39,8 @@ COUNTRY_ELSEWHERE = (
     "Your local emergency number is always the fastest help."
 )
 SOMEWHERE_ELSE = "Somewhere else"
+LIKELY_COUNTRY = "📍"
+"""Marks the countries the person's app language suggests, shown first in the choice."""
 
 HELP = (
     "Just type your question in your own words, for example:\n"

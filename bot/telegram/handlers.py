@@ -51,7 +51,12 @@ def chat_of(update: Update) -> Chat | None:
         return None
     user = update.effective_user
     private = tchat.type == ChatType.PRIVATE
-    return Chat(tchat.id, "private" if private else "group", user.id if user else None)
+    return Chat(
+        tchat.id,
+        "private" if private else "group",
+        user.id if user else None,
+        language_code=user.language_code if user else None,
+    )
 
 
 def _mentions_bot(message: Message, username: str) -> tuple[bool, str]:
@@ -142,7 +147,13 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name = name.lower()
     if name == "crisiswatch" and not chat.private and chat.user_id is not None:
         member = await context.bot.get_chat_member(chat.id, chat.user_id)
-        chat = Chat(chat.id, chat.type, chat.user_id, is_admin=member.status in ADMIN_STATUSES)
+        chat = Chat(
+            chat.id,
+            chat.type,
+            chat.user_id,
+            is_admin=member.status in ADMIN_STATUSES,
+            language_code=chat.language_code,
+        )
     replies = await services(context).conversation.handle_command(chat, name, args.strip())
     await deliver(update, context, chat, replies, reply_to=None if chat.private else message.id)
 
