@@ -38,6 +38,13 @@ class CrisisSignal:
     language: str
 
 
+@dataclass(frozen=True)
+class LexiconReading:
+    signal: CrisisSignal | None
+    guarded: bool
+    """An informational guard cancelled a rule ("what are the warning signs of suicide")."""
+
+
 def _match(
     slots: tuple[Slot, ...], k: int, words: tuple[str, ...], pos: int, to_end: bool = False
 ) -> bool:
@@ -88,24 +95,27 @@ class CrisisDetector:
                     found.add(pattern.key)
         return found
 
-    def _evaluate(self, words: tuple[str, ...], score: float) -> CrisisSignal | None:
+    def _evaluate(self, words: tuple[str, ...], score: float) -> tuple[CrisisSignal | None, bool]:
+        """The signal (or None), and whether an informational guard cancelled a rule."""
         found = self._found(words)
         if not found:
-            return None
+            return None, False
         suppressed: set[Kind] = set()
         for guard in self.lexicon.guards:
             hit = any(p in found for p in guard.patterns)
             if hit and not any(p in found for p in guard.unless):
                 suppressed |= guard.suppresses
         best: CrisisSignal | None = None
+        guarded = False
         for rule in self.lexicon.rules:
-            if rule.guardable and rule.kind in suppressed:
-                continue
             if not any(all(p in found for p in alt) for alt in rule.alternatives):
+                continue
+            if rule.guardable and rule.kind in suppressed:
+                guarded = True
                 continue
             if best is None or self._order[rule.kind] < self._order[best.kind]:
                 best = CrisisSignal(rule.kind, score, rule.id, rule.language)
-        return best
+        return best, guarded
 
     def _correct(self, word: str) -> str:
         """The lexicon word ``word`` is a likely misspelling of, or ``word`` itself."""
@@ -125,15 +135,20 @@ class CrisisDetector:
                 best, best_distance = hit[0], int(hit[1])
         return best
 
-    def detect(self, text: str) -> CrisisSignal | None:
-        """The crisis in ``text``, most urgent kind first, or None. Never raises on any text."""
+    def inspect(self, text: str) -> LexiconReading:
+        """The crisis in ``text`` (most urgent kind first) and whether a guard held one back."""
         words = tuple(normalize(text).split()[:MAX_WORDS])
         if not words:
-            return None
-        signal = self._evaluate(words, EXACT_SCORE)
+            return LexiconReading(None, False)
+        signal, guarded = self._evaluate(words, EXACT_SCORE)
         if signal is not None:
-            return signal
+            return LexiconReading(signal, guarded)
         corrected = tuple(self._correct(w) for w in words)
         if corrected == words:
-            return None
-        return self._evaluate(corrected, FUZZY_SCORE)
+            return LexiconReading(None, guarded)
+        fuzzy, fuzzy_guarded = self._evaluate(corrected, FUZZY_SCORE)
+        return LexiconReading(fuzzy, guarded or fuzzy_guarded)
+
+    def detect(self, text: str) -> CrisisSignal | None:
+        """The crisis in ``text``, most urgent kind first, or None. Never raises on any text."""
+        return self.inspect(text).signal

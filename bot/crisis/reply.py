@@ -148,6 +148,18 @@ def help_lines_text(country: CountryResources) -> str:
     return "\n".join(lines)
 
 
+def crisis_banner(country: CountryResources) -> str:
+    """The lines shown above an answer about a crisis topic: the emergency number and who to
+    talk to now (for an unknown country, every country's main line on one line)."""
+    if country.country_unknown:
+        lead = str(country.texts["banner"]).format(emergency=country.emergency_number)
+        lines = [f"{', '.join(e.countries)} {e.line.contact}" for e in country.national_lines()]
+        lines += [line.contact for line in country.crisis_lines]
+        return f"{lead} {' · '.join(lines)}"
+    lead = _fill(str(country.texts["banner"]), country)
+    return "\n".join([lead, *_bullets(country.crisis_lines[:2])])
+
+
 def overdose_pointer(country: CountryResources) -> str:
     """One line for overdose topics: call the emergency number and give naloxone."""
     return _fill(str(country.texts["pointer"]), country)

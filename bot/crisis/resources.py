@@ -28,6 +28,7 @@ _TEXT_KEYS = frozenset(
         "lines_intro",
         "plan_intro",
         "pointer",
+        "banner",
         "spanish_lead",
         "spanish_local_emergency",
         "national_intro",

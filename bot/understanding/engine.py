@@ -8,7 +8,7 @@ second worst, so an answer needs both a high score and a clear lead over the run
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +21,9 @@ from bot.crisis import (
     help_lines_text,
     overdose_pointer,
 )
+from bot.crisis.reply import crisis_banner
+from bot.crisis.screen import CrisisScreen
+from bot.crisis.semantic import CrisisClassifier
 from bot.decision import Context, Decision
 from bot.paths import content_dir
 from bot.understanding.confidence import OUT_OF_SCOPE, confidence
@@ -59,14 +62,15 @@ class Engine:
     def __init__(
         self,
         catalog: Catalog,
-        detector: CrisisDetector,
+        crisis: CrisisScreen | CrisisDetector,
         resources: CrisisResources,
         *,
         default_country: str | None = None,
         thresholds: Thresholds | None = None,
     ) -> None:
         self.catalog = catalog
-        self.detector = detector
+        self.crisis = crisis if isinstance(crisis, CrisisScreen) else CrisisScreen(crisis, None)
+        """The crisis check: the lexicon, and the classifier when one is given."""
         self.resources = resources
         self.default_country = default_country
         self.thresholds = thresholds or Thresholds()
@@ -90,9 +94,10 @@ class Engine:
     def load(cls, default_country: str | None = None, *, root: Path | None = None) -> Engine:
         """Load the catalog, the crisis lexicon and the help lines from the project folder."""
         cdir = content_dir(root)
+        screen = CrisisScreen(CrisisDetector.load(cdir / "crisis_lexicon.yaml"), CrisisClassifier())
         return cls(
             Catalog.load(root),
-            CrisisDetector.load(cdir / "crisis_lexicon.yaml"),
+            screen,
             CrisisResources.load(cdir / "crisis_resources.yaml"),
             default_country=default_country,
         )
@@ -104,7 +109,8 @@ class Engine:
     def decide(self, text: str, context: Context | None = None) -> Decision:
         """Crisis check first, then the best intent by confidence. Never raises on input."""
         context = context or Context()
-        signal = self.detector.detect(text)
+        check = self.crisis.check(text)
+        signal = check.signal
         if signal is not None:
             plan = context.safety_plan_text if context.chat_type == "private" else None
             return Decision(
@@ -114,7 +120,12 @@ class Engine:
                 reply=crisis_reply(signal, self.country(context), plan),
                 crisis_kind=signal.kind,
             )
-        return self.choose(self.matcher.analyse(text), context)
+        decision = self.choose(self.matcher.analyse(text), context)
+        if check.adjacent:
+            # A question about a crisis topic: its answer, with the crisis line on top.
+            banner = crisis_banner(self.country(context))
+            return replace(decision, reply=f"{banner}\n\n{decision.reply}")
+        return decision
 
     def choose(self, ranking: Ranking, context: Context) -> Decision:
         """Answer, suggest or fall back, from a ranking of intents."""

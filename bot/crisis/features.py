@@ -1,0 +1,56 @@
+"""What the semantic crisis classifier reads in a message: three blocks of numbers.
+
+- **meaning**: the message's sentence embedding (``bot.understanding.embedding``), so that
+  "no one would notice if I were gone" lands near "everyone would be better off without me";
+- **letters**: character 2-4-grams inside words, TF-IDF weighted, so that "tonite", "leters" and
+  "kiero morirme" still share most of their pieces with the words they stand for;
+- **words**: words and word pairs, TF-IDF weighted, for phrases that carry the meaning
+  ("pills lined up", "took my phone").
+
+The same code builds the features when ``tools/train_crisis_classifier.py`` fits the model and
+when the bot reads a message, so training and use can't drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+
+CHAR_MIN, CHAR_MAX = 2, 4
+
+
+def char_grams(text: str) -> Iterable[str]:
+    """Character n-grams of each word of normalised ``text``, the word padded with spaces."""
+    for word in text.split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(CHAR_MIN, CHAR_MAX + 1):
+            if size < n:
+                break
+            for i in range(size - n + 1):
+                yield padded[i : i + n]
+
+
+def word_grams(text: str) -> Iterable[str]:
+    """Words of normalised ``text`` and each pair of neighbouring words."""
+    words = text.split()
+    yield from words
+    for a, b in pairwise(words):
+        yield f"{a} {b}"
+
+
+def tfidf(
+    grams: Iterable[str], vocabulary: Mapping[str, int], idf: npt.NDArray[np.float32]
+) -> list[tuple[int, float]]:
+    """Sparse, unit-length TF-IDF vector (index, value) of the known grams (log-scaled counts)."""
+    counts = Counter(vocabulary[g] for g in grams if g in vocabulary)
+    if not counts:
+        return []
+    pairs = [(i, (1.0 + math.log(c)) * float(idf[i])) for i, c in counts.items()]
+    norm = math.sqrt(sum(v * v for _, v in pairs)) or 1.0
+    return [(i, v / norm) for i, v in pairs]

@@ -1,0 +1,90 @@
+"""The crisis check every message passes first: two detectors, one verdict.
+
+- The **lexicon** (``bot.crisis.detector``) knows phrases people wrote down, with typo repair and
+  guards for informational questions. It is precise, explainable and editable as data.
+- The **classifier** (``bot.crisis.semantic``) reads meaning, letters and words, and catches
+  what nobody listed: passive wishes, plans, goodbyes, paraphrase, Spanish with typos.
+
+How they combine (measured on the crisis sets; see docs/CRISIS.md):
+
+1. The classifier alone raises the alarm when it is sure (P(crisis) >= ``semantic.ALARM``).
+2. A lexicon hit raises the alarm unless the classifier is confident the message is calm
+   (P(crisis) < ``LEXICON_VETO``): the lexicon's phrases also occur in stories about the past
+   ("after my attempt in 2019 I got help") and in idioms, and the classifier was trained on
+   exactly those. A veto needs the classifier to be *very* sure, and it never applies to an
+   overdose the lexicon sees happening now (someone not breathing, blue lips): there a false
+   alarm costs a minute, a miss costs a life.
+3. Otherwise, a message that is a question *about* a crisis topic (a lexicon guard held a rule
+   back, or the classifier reads it as informational) is answered as usual with the crisis line
+   on top: ``CrisisCheck.adjacent``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.crisis.detector import CrisisDetector, CrisisSignal
+from bot.crisis.semantic import CrisisClassifier
+from bot.understanding.text import normalize
+
+LEXICON_VETO = 0.05
+"""Below this P(crisis) the classifier overrules a lexicon hit (past, idiom, news)."""
+UNVETOED_KINDS = frozenset({"overdose"})
+"""Lexicon hits of these kinds always raise the alarm."""
+SEMANTIC_SCORE = 80.0
+"""The Decision score of an alarm raised by the classifier alone."""
+
+_SPANISH = frozenset(
+    "que me mi no quiero estoy ya de la el los las por para pero porque tengo voy hermano "
+    "hermana mama papa mis esta estan nadie nada vida morir matar ayuda".split()
+)
+
+
+def language_of(text: str) -> str:
+    """ "es" when most of the message's short function words are Spanish, else "en"."""
+    words = normalize(text).split()
+    spanish = sum(w in _SPANISH for w in words)
+    return "es" if spanish >= 2 and spanish >= len(words) // 5 else "en"
+
+
+@dataclass(frozen=True)
+class CrisisCheck:
+    """The verdict on one message. Holds rule ids and probabilities, never the text."""
+
+    signal: CrisisSignal | None
+    """Set when the crisis reply must come first."""
+    adjacent: bool
+    """A question about a crisis topic: answer it, with the crisis line on top."""
+    lexicon: bool
+    """The lexicon found a crisis phrase (before any veto)."""
+    semantic: float
+    """The classifier's P(crisis)."""
+
+
+class CrisisScreen:
+    """Both detectors, combined as the module docstring says."""
+
+    def __init__(
+        self,
+        lexicon: CrisisDetector,
+        classifier: CrisisClassifier | None,
+        *,
+        veto: float = LEXICON_VETO,
+    ) -> None:
+        self.lexicon = lexicon
+        self.classifier = classifier
+        self.veto = veto
+
+    def check(self, text: str) -> CrisisCheck:
+        """The verdict for ``text``. Never raises on any text."""
+        found = self.lexicon.inspect(text)
+        if self.classifier is None:
+            return CrisisCheck(found.signal, found.guarded, found.signal is not None, 0.0)
+        reading = self.classifier.read(text)
+        signal = found.signal
+        if signal is not None and reading.crisis < self.veto and signal.kind not in UNVETOED_KINDS:
+            signal = None
+        if signal is None and reading.alarm and not found.guarded:
+            signal = CrisisSignal(reading.kind, SEMANTIC_SCORE, "semantic", language_of(text))
+        adjacent = signal is None and (found.guarded or reading.informational)
+        return CrisisCheck(signal, adjacent, found.signal is not None, reading.crisis)
