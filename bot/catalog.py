@@ -34,10 +34,30 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Guidance:
+    """One piece of guidance the reviewer checked the answer against, and its date."""
+
+    source: str
+    """An id from content/sources.yaml."""
+    dated: str
+    """The guidance's own date: "YYYY", "YYYY-MM" or "YYYY-MM-DD"."""
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
 class Review:
     by: str
     on: dt.date
     checked: str
+    role: str | None = None
+    """The reviewer's role: "content editor (not a clinician)", "addiction-medicine physician"..."""
+    guidance: tuple[Guidance, ...] = ()
+    line: int = field(default=0, compare=False)
+
+
+REVIEW_FIELDS = ("by", "role", "on", "checked", "guidance")
+GUIDANCE_FIELDS = ("source", "dated")
+_DATED = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
 @dataclass(frozen=True)
@@ -380,6 +400,17 @@ def load_answer(path: Path, answer_id: str, referrer: Path, referrer_line: int) 
 def _review(data: Any, path: Path) -> Review | None:
     if data is None:
         return None
+    if not isinstance(data, dict):
+        raise ContentError(
+            path, line_of(data), "review must be a mapping with by, role, on, checked, guidance"
+        )
+    unknown = sorted(set(data) - set(REVIEW_FIELDS))
+    if unknown:
+        raise ContentError(
+            path,
+            line_of(data),
+            f"review has unknown field(s) {unknown}; the fields are {', '.join(REVIEW_FIELDS)}",
+        )
     by = _require(data, "by", str, path, "review")
     on = _require(data, "on", (dt.date, str), path, "review")
     if isinstance(on, str):
@@ -390,7 +421,59 @@ def _review(data: Any, path: Path) -> Review | None:
                 path, line_of(on), f"review date {on!r} must be YYYY-MM-DD"
             ) from None
     checked = data.get("checked", "")
-    return Review(by=by, on=on, checked=str(checked))
+    role = data.get("role")
+    if role is not None and (not isinstance(role, str) or not role.strip()):
+        raise ContentError(
+            path,
+            line_of(role, line_of(data)),
+            'review: role must be text, e.g. "addiction-medicine physician" or '
+            '"content editor (not a clinician)"',
+        )
+    return Review(
+        by=by,
+        on=on,
+        checked=str(checked),
+        role=role.strip() if isinstance(role, str) else None,
+        guidance=_guidance(data.get("guidance"), path, line_of(data) or 0),
+        line=line_of(data) or 0,
+    )
+
+
+def _guidance(data: Any, path: Path, review_line: int) -> tuple[Guidance, ...]:
+    """``guidance:`` of a review: a list of {source: <sources.yaml id>, dated: YYYY[-MM[-DD]]}."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        raise ContentError(
+            path,
+            line_of(data, review_line),
+            "review: guidance must be a list of {source: <id from content/sources.yaml>, "
+            'dated: "YYYY-MM"}',
+        )
+    out: list[Guidance] = []
+    for item in data:
+        where = line_of(item, line_of(data, review_line))
+        if not isinstance(item, dict):
+            raise ContentError(
+                path, where, 'review: each guidance item is {source: <id>, dated: "YYYY-MM"}'
+            )
+        unknown = sorted(set(item) - set(GUIDANCE_FIELDS))
+        if unknown:
+            raise ContentError(
+                path, where, f"review: guidance has unknown field(s) {unknown}; use source, dated"
+            )
+        source = _require(item, "source", str, path, "review guidance")
+        dated = _require(item, "dated", (str, dt.date, int), path, "review guidance")
+        text = dated.isoformat() if isinstance(dated, dt.date) else str(dated)
+        if not _DATED.match(text):
+            raise ContentError(
+                path,
+                line_of(dated, where),
+                f"review guidance {source!r}: dated {text!r} must be YYYY, YYYY-MM or YYYY-MM-DD "
+                "(the date of the guidance that was checked)",
+            )
+        out.append(Guidance(source=str(source), dated=text, line=where or 0))
+    return tuple(out)
 
 
 def iter_examples(catalog: Catalog) -> Iterable[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
@@ -37,8 +38,67 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     lint = sub.add_parser("lint", help="check the catalog and content against the content rules")
     lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument(
+        "-v", "--verbose", action="store_true", help="also list each text a summary stands for"
+    )
     sub.add_parser("stats", help="operator counts from the database (no personal data)")
+    review = sub.add_parser(
+        "review",
+        help="write the clinical review packet, or record a clinician's sign-off (--sign)",
+        description="Without --sign: write one printable packet for a clinician (every answer "
+        "with its sources, review record and changes since the last sign-off; the help lines; "
+        "a sign-off form). With --sign: record that a reviewer signed the current texts "
+        "(docs/RELEASE.md).",
+    )
+    review.add_argument("--out", type=Path, metavar="FILE", help="write the packet to FILE")
+    review.add_argument(
+        "--format", choices=("md", "html"), help="md (default) or html (also from FILE's suffix)"
+    )
+    review.add_argument("--sign", action="store_true", help="record a sign-off")
+    review.add_argument("--reviewer", help="with --sign: the reviewer's name")
+    review.add_argument("--role", help='with --sign: e.g. "addiction-medicine physician"')
+    review.add_argument(
+        "--answers", metavar="IDS", help="with --sign: comma-separated answer ids (or help_lines)"
+    )
+    review.add_argument(
+        "--all", action="store_true", help="with --sign: every answer and help_lines"
+    )
+    review.add_argument("--notes", default="", help="with --sign: the reviewer's notes")
+    review.add_argument(
+        "--on",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="with --sign: the date signed (default today)",
+    )
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-02") from None
+
+
+def _review(args: argparse.Namespace) -> int:
+    from bot.review_packet import run_review, run_sign
+
+    if args.sign:
+        if not args.reviewer or not args.role or not (args.answers or args.all):
+            print(
+                "recovery-bot review --sign needs --reviewer, --role and --answers IDS or --all",
+                file=sys.stderr,
+            )
+            return 2
+        return run_sign(args.reviewer, args.role, args.answers, args.all, args.notes, args.on)
+    fmt = args.format
+    if fmt is None:
+        fmt = (
+            "html"
+            if args.out is not None and args.out.suffix.lower() in (".html", ".htm")
+            else "md"
+        )
+    return run_review(args.out, fmt)
 
 
 def _ask(
@@ -129,7 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "lint":
             from bot.lint.cli import run_lint
 
-            return int(run_lint(args.format))
+            return int(run_lint(args.format, verbose=args.verbose))
+        if args.command == "review":
+            return _review(args)
         if args.command == "stats":
             from bot.storage.stats import run_stats
 

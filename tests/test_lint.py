@@ -177,7 +177,9 @@ def lint(tree: Tree, rule: str | None = None) -> list[Finding]:
 
 
 def test_the_small_tree_is_clean_apart_from_required_intents(tree: Tree) -> None:
-    assert [f for f in lint(tree) if f.rule != "required-intent"] == []
+    # Nobody signed the small tree's answers: that is one summary warning (tests/test_signoff.py).
+    unsigned = {"required-intent", "clinical-signoff"}
+    assert [f for f in lint(tree) if f.rule not in unsigned] == []
 
 
 # --- schema, ids, references --------------------------------------------------------------

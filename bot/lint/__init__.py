@@ -23,6 +23,9 @@ class LintReport:
     root: Path
     findings: list[Finding] = field(default_factory=list)
     coverage: list[SectionCoverage] = field(default_factory=list)
+    details: list[Finding] = field(default_factory=list)
+    """Per-item warnings behind a summary finding (clinical sign-offs): shown with --verbose
+    and in JSON, so the default output stays readable."""
 
     @property
     def errors(self) -> list[Finding]:
@@ -43,6 +46,7 @@ def run_rules(root: Path | None = None, today: dt.date | None = None) -> LintRep
     from bot.lint.examples import check_examples, check_out_of_scope
     from bot.lint.required import check_required
     from bot.lint.schema import check_schema
+    from bot.lint.signoffs import check_review_records, check_signoffs
 
     root = root or project_root()
     report = LintReport(root)
@@ -65,6 +69,9 @@ def run_rules(root: Path | None = None, today: dt.date | None = None) -> LintRep
     found += check_examples(ctx)
     found += check_out_of_scope(ctx)
     found += check_answers(ctx, today)
+    found += check_review_records(ctx, today)
+    signoff_findings, report.details = check_signoffs(ctx, today)
+    found += signoff_findings
     report.coverage = coverage(ctx)
     found += check_coverage(ctx, report.coverage)
     resources_findings = list(check_resources(ctx, today))

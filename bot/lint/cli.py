@@ -23,9 +23,11 @@ def _block(title: str, findings: list[Finding], report: LintReport) -> list[str]
     return [*lines, ""]
 
 
-def format_text(report: LintReport) -> str:
+def format_text(report: LintReport, verbose: bool = False) -> str:
     lines = _block("ERRORS", report.errors, report)
     lines += _block("WARNINGS", report.warnings, report)
+    if verbose:
+        lines += _block("DETAILS", report.details, report)
     if report.coverage:
         lines += [
             "Article coverage (sections of content/article.md -> intents citing them)",
@@ -48,6 +50,7 @@ def format_json(report: LintReport) -> str:
             "ok": not report.errors,
             "errors": [f.to_json(report.root) for f in report.errors],
             "warnings": [f.to_json(report.root) for f in report.warnings],
+            "details": [f.to_json(report.root) for f in report.details],
             "coverage": [
                 {"anchor": c.anchor, "title": c.title, "intents": list(c.intents)}
                 for c in report.coverage
@@ -58,7 +61,7 @@ def format_json(report: LintReport) -> str:
     )
 
 
-def run_lint(fmt: str, out: TextIO | None = None) -> int:
+def run_lint(fmt: str, out: TextIO | None = None, verbose: bool = False) -> int:
     """Run every rule on the project's content; 0 when there are no errors, 1 otherwise."""
     out = out or sys.stdout
     try:
@@ -66,5 +69,6 @@ def run_lint(fmt: str, out: TextIO | None = None) -> int:
     except ReadabilityUnavailable as exc:
         print(f"recovery-bot lint: {exc}", file=sys.stderr)
         return 2
-    out.write((format_json(report) if fmt == "json" else format_text(report)) + "\n")
+    text = format_json(report) if fmt == "json" else format_text(report, verbose)
+    out.write(text + "\n")
     return 1 if report.errors else 0
