@@ -247,3 +247,16 @@ async def test_no_language_means_no_preselection(conv: Conversation) -> None:
     (crisis,) = await conv.handle_text(Chat(778, "private", 778), SUICIDE)
     assert not crisis.buttons[0][0].label.startswith("📍")
     assert len(_country_actions(crisis)) == 11
+
+
+def test_telegram_passes_the_language_code_to_the_conversation() -> None:
+    from telegram import Chat as TgChat
+    from telegram import Message, Update, User
+
+    from bot.telegram.handlers import chat_of
+
+    user = User(id=5, first_name="Sam", is_bot=False, language_code="es-MX")
+    tchat = TgChat(id=5, type="private")
+    message = Message(message_id=1, date=dt.datetime(2026, 12, 2), chat=tchat, from_user=user)
+    chat = chat_of(Update(update_id=1, message=message))
+    assert chat is not None and chat.language_code == "es-MX"
