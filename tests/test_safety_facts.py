@@ -1,0 +1,264 @@
+"""Safety facts from the clinical review of 2026-12-01, checked on what a person actually gets.
+
+One test per harmful or wrong finding (review rows 2-6), plus the two country-dependent facts
+that went with them (row 7, methadone take-homes; row 15, naloxone over the counter). Each test
+sends several realistic phrasings through the decision core, with and without a country, and
+asserts on the reply text: a suggestion list or a fallback does not count, because the person
+would not see the fact. A crisis reply counts only where it carries the same fact (an overdose
+that may be happening gets the emergency steps first).
+
+If a phrasing stops reaching the right answer, add catalog examples (intents/*.yaml); do not
+weaken the assertion.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.decision import Context, Decision
+from bot.understanding.engine import Engine
+
+COUNTRIES = [None, "US", "GB", "CA"]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load()
+
+
+def _sentences(text: str) -> list[str]:
+    """The claims of a reply, sentence by sentence; the "Source:" line only names documents."""
+    lines = [line for line in text.splitlines() if not line.lower().startswith("source:")]
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", "\n".join(lines)) if s.strip()]
+
+
+def _answered(engine: Engine, text: str, country: str | None, intent: str) -> str:
+    """The reply the person sees, which must be the vetted answer of ``intent``."""
+    decision: Decision = engine.decide(text, Context(country=country))
+    assert decision.kind == "answer", (text, decision.kind, decision.suggestions)
+    assert decision.intent == intent, (text, decision.intent)
+    return decision.reply.lower()
+
+
+# Row 2 (harmful): no breathing -> CPR and rescue breaths, hands-only if untrained, following the
+# dispatcher; Good Samaritan reassurance stated for the countries where the law holds.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do i need to do cpr for an overdose",
+        "should i do chest compressions if someone ods",
+        "what if someone who overdosed isnt breathing at all",
+        "do you give cpr or just narcan for an opioid overdose",
+        "my friend uses, what do i do if he ods and stops breathing",
+    ],
+)
+def test_row2_not_breathing_means_cpr_with_rescue_breaths(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    decision = engine.decide(text, Context(country=country))
+    assert decision.kind in ("answer", "crisis"), (text, decision.kind, decision.suggestions)
+    if decision.kind == "answer":
+        assert decision.intent == "overdose_response", (text, decision.intent)
+    reply = decision.reply.lower()
+    assert "cpr" in reply or "chest compression" in reply, text
+    assert "rescue breath" in reply, text
+    if decision.kind == "answer":
+        # hands-only CPR for people who are not trained, and the call taker's instructions
+        assert "chest pushes only" in reply
+        assert "call taker" in reply
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will i get in trouble for calling 911 for an od",
+        "can i get arrested for calling 911 about an overdose",
+        "is there a good samaritan law for overdoses",
+    ],
+)
+def test_row2_good_samaritan_laws_are_stated_per_country(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "overdose_response")
+    said = [s for s in _sentences(reply) if "good samaritan" in s]
+    assert said, text
+    for sentence in said:
+        assert "in the us" in sentence or "canada" in sentence, sentence
+    never_arrested = r"\byou (?:will not|won't|can't|cannot) (?:be|get) (?:arrested|charged)"
+    assert not re.search(never_arrested, reply)
+
+
+# Row 3 (harmful): pregnancy. MOUD is recommended; no detox, no sudden stop; keep taking it.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is suboxone safe while pregnant",
+        "im pregnant and on methadone, should i stop",
+        "should i detox now that i found out im pregnant",
+        "can i keep taking subs while breastfeeding",
+        "pregnant and still using fent, what should i do",
+        "is being dopesick bad for my unborn baby",
+    ],
+)
+def test_row3_pregnancy_recommends_staying_on_medicine(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "pregnancy")
+    assert "buprenorphine and methadone are safe in pregnancy" in reply
+    assert "recommended treatment" in reply
+    assert "don't stop" in reply and "suddenly" in reply
+    assert "detox during pregnancy is not advised" in reply
+    assert "keep taking your medicine" in reply
+    assert "breastfeeding" in reply
+
+
+def test_row3_withdrawal_answer_does_not_send_a_pregnant_person_through_it_alone(
+    engine: Engine,
+) -> None:
+    reply = _answered(engine, "how long does withdrawal last", None, "withdrawal")
+    assert "pregnant" in reply
+    assert "medicine is safer for you and the baby than withdrawal" in reply
+
+
+# Row 4 (harmful): methadone safe storage and the risk in the first weeks.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where should i keep my methadone take homes",
+        "how do i store take home methadone safely",
+        "i have little kids, how do i keep my methadone away from them",
+        "is a lock box really needed for my take homes",
+    ],
+)
+def test_row4_methadone_take_homes_are_locked_away_from_children(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "methadone")
+    assert "locked box" in reply
+    assert "children" in reply
+    assert "one dose can kill a child or anyone without tolerance" in reply
+    assert "first weeks carry the most risk" in reply
+    assert "sleepy" in reply
+
+
+# Row 7 (outdated, with row 4): the 2024 take-home rules are a US rule and are said as one.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can i get take homes in my first week at the methadone clinic",
+        "how do you earn take homes at the clinic",
+        "what are the rules for methadone take homes now",
+    ],
+)
+def test_row7_take_home_rules_are_the_2024_us_rules(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "methadone")
+    assert "since 2024" in reply
+    assert "earn" not in reply
+    for sentence in _sentences(reply):
+        if "take-homes from the first weeks" in sentence:
+            assert "federal rules" in sentence
+    assert "in the us" in reply
+
+
+# Row 5: naloxone with xylazine or medetomidine: give it anyway, aim for breathing, support it.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does narcan work on tranq",
+        "will naloxone reverse xylazine",
+        "should i still give narcan if the dope has tranq in it",
+        "does narcan work on medetomidine",
+    ],
+)
+def test_row5_naloxone_is_given_anyway_and_breathing_is_the_goal(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "naloxone")
+    assert "xylazine" in reply and "medetomidine" in reply
+    assert "give it anyway" in reply
+    assert "watch breathing, not waking" in reply
+    assert "help them breathe" in reply
+    assert "does not wake up" not in reply
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much narcan do i give",
+        "how many sprays of narcan should i use",
+        "when do you give a second dose of naloxone",
+    ],
+)
+def test_row5_how_much_naloxone_gets_breathing_as_the_goal_and_help_first(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    """Either vetted answer may carry it (the dose answer's naloxone line, or naloxone's own)."""
+    decision = engine.decide(text, Context(country=country))
+    assert decision.kind == "answer", (text, decision.kind, decision.suggestions)
+    assert decision.intent in ("dosing_question", "naloxone"), (text, decision.intent)
+    reply = decision.reply.lower()
+    assert "call your emergency number" in reply
+    assert "breathing, not waking" in reply
+    assert "does not wake up" not in reply
+    if decision.intent == "dosing_question":
+        assert "call your emergency number first" in reply
+
+
+@pytest.mark.parametrize("text", ["what is nalmefene", "is there something stronger than narcan"])
+def test_row5_nalmefene_is_named_as_a_us_prescription_option(engine: Engine, text: str) -> None:
+    reply = _answered(engine, text, "US", "naloxone")
+    sentence = next(s for s in _sentences(reply) if "nalmefene" in s)
+    assert "in the us" in sentence and "prescription" in sentence
+
+
+# Row 15 (country-aware, with row 5): over the counter is a US fact, never a universal one.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can i buy narcan over the counter",
+        "do i need a prescription for naloxone",
+        "where can i get naloxone",
+    ],
+)
+def test_row15_over_the_counter_is_said_for_the_us_only(engine: Engine, text: str) -> None:
+    for country in COUNTRIES:
+        reply = _answered(engine, text, country, "naloxone")
+        for sentence in _sentences(reply):
+            if "over the counter" in sentence or "without a prescription" in sentence:
+                assert "in the us" in sentence, (country, sentence)
+    gb = _answered(engine, text, "GB", "naloxone")
+    assert "in the uk" in gb
+    assert not re.search(r"\bpharmacies sell it\b", gb)
+
+
+# Row 6 (wrong): precipitated withdrawal, and how a buprenorphine start is timed.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is precipitated withdrawal",
+        "why did my first sub make me so sick",
+        "can i take suboxone right after using fent",
+        "what is precipitated withdrawal from subs and why does it happen",
+        "why do you have to wait to be sick before starting bupe",
+    ],
+)
+def test_row6_buprenorphine_explains_precipitated_withdrawal(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "buprenorphine")
+    assert "precipitated withdrawal" in reply
+    assert "sudden, severe withdrawal" in reply
+    assert "once withdrawal has begun" in reply
+    assert "fentanyl or methadone" in reply and "prescriber" in reply
