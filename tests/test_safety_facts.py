@@ -165,7 +165,7 @@ def test_row7_take_home_rules_are_the_2024_us_rules(
     assert "earn" not in reply
     for sentence in _sentences(reply):
         if "take-homes from the first weeks" in sentence:
-            assert "federal rules" in sentence
+            assert "us rules" in sentence
     assert "in the us" in reply
 
 
