@@ -46,7 +46,7 @@ def test_the_calibration_fit_learns_a_separable_rule() -> None:
     tool = _load_tool()
     xs = [(1.0, x / 10) for x in range(-10, 11)]
     ys = [x[1] > 0 for x in xs]
-    weights = tool.fit(xs, ys, epochs=300)
+    weights = tool.fit(xs, ys, [1.0] * len(xs), epochs=300)
     assert weights[1] > 0
     for x, y in zip(xs, ys, strict=True):
         if abs(x[1]) >= 0.5:

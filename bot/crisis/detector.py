@@ -103,6 +103,8 @@ class CrisisDetector:
         suppressed: set[Kind] = set()
         for guard in self.lexicon.guards:
             hit = any(p in found for p in guard.patterns)
+            if guard.requires:
+                hit = hit and any(p in found for p in guard.requires)
             if hit and not any(p in found for p in guard.unless):
                 suppressed |= guard.suppresses
         best: CrisisSignal | None = None

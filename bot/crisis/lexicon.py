@@ -160,6 +160,8 @@ class Guard:
     patterns: tuple[int, ...]
     unless: tuple[int, ...] = ()
     """Urgent wording ("right now", "help") that keeps the crisis reply despite the guard."""
+    requires: tuple[int, ...] = ()
+    """When set, one of these must match too ("years ago" *and* "I'm doing well now")."""
 
 
 @dataclass(frozen=True)
@@ -425,7 +427,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         what = f"guard {guard.get('id')!r}"
         _check_keys(
             guard,
-            {"id", "suppresses", "patterns", "unless", "note"},
+            {"id", "suppresses", "patterns", "unless", "requires", "note"},
             {"id", "suppresses", "patterns"},
             path,
             what,
@@ -444,7 +446,8 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
             for p in _list(guard["patterns"], path, line_of(guard), f"{what} patterns")
         )
         unless = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("unless") or [])
-        guards.append(Guard(gid, frozenset(kinds), pats, unless))
+        requires = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("requires") or [])
+        guards.append(Guard(gid, frozenset(kinds), pats, unless, requires))
 
     known = top.get("known_words") or []
     if not isinstance(known, list) or not all(isinstance(w, str) and _WORD.match(w) for w in known):

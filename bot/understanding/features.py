@@ -1,4 +1,4 @@
-"""What the semantic crisis classifier reads in a message: three blocks of numbers.
+"""What the bot's classifiers (crisis, intents) read in a message: three blocks of numbers.
 
 - **meaning**: the message's sentence embedding (``bot.understanding.embedding``), so that
   "no one would notice if I were gone" lands near "everyone would be better off without me";
@@ -7,8 +7,8 @@
 - **words**: words and word pairs, TF-IDF weighted, for phrases that carry the meaning
   ("pills lined up", "took my phone").
 
-The same code builds the features when ``tools/train_crisis_classifier.py`` fits the model and
-when the bot reads a message, so training and use can't drift apart.
+The same code builds the features when ``tools/train_classifiers.py`` fits a model and when the
+bot reads a message (``bot.understanding.linear``), so training and use can't drift apart.
 """
 
 from __future__ import annotations

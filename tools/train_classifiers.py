@@ -1,0 +1,217 @@
+"""Fit the bot's two classifiers from the project's own data.
+
+    python tools/train_classifiers.py [crisis] [intents]     # both when none is named
+
+Needs the ``train`` extra (scikit-learn, scipy). Both are multinomial logistic regressions over
+the features of ``bot.understanding.features`` (sentence embedding, letter n-grams, words and
+word pairs), written as ``.npz`` files that ``bot.understanding.linear`` reads with numpy.
+
+**crisis** (``bot/crisis/classifier.npz``), classes calm, info, suicide, overdose, violence:
+- ``content/crisis_exemplars.yaml``: crisis messages by kind, and calm ones; the calm
+  "informational" ones form ``info`` (questions about a crisis topic), the rest ``calm``;
+- every catalog example and out-of-scope example as ``calm`` (those of intents that carry the
+  emergency pointer, such as overdose_response, as ``info``);
+- the calibration parts of the realistic question sets as ``calm``.
+Its fingerprint is the exemplar file's.
+
+**intents** (``bot/understanding/intents.npz``), one class per intent plus ``out_of_scope``:
+- every catalog example and out-of-scope example;
+- the calibration parts of the realistic question sets (their first acceptable id).
+Its fingerprint is the catalog examples' (``catalog_fingerprint``).
+
+The crisis test sets and every held-out set are never read. The fits are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+
+from bot.catalog import Catalog  # noqa: E402
+from bot.crisis.semantic import CLASSES as CRISIS_CLASSES  # noqa: E402
+from bot.crisis.semantic import DEFAULT_MODEL as CRISIS_MODEL  # noqa: E402
+from bot.crisis.semantic import fingerprint  # noqa: E402
+from bot.paths import content_dir  # noqa: E402
+from bot.understanding.classifier import DEFAULT_MODEL as INTENT_MODEL  # noqa: E402
+from bot.understanding.classifier import catalog_fingerprint  # noqa: E402
+from bot.understanding.confidence import OUT_OF_SCOPE  # noqa: E402
+from bot.understanding.embedding import shared_embedder  # noqa: E402
+from bot.understanding.features import char_grams, tfidf, word_grams  # noqa: E402
+from bot.understanding.text import normalize  # noqa: E402
+from bot.yamlfile import ContentError, load_yaml  # noqa: E402
+
+CRISIS_C = 30.0
+INTENT_C = 10.0
+HARD_NEGATIVE_WEIGHT = 2.0
+"""The calm crisis exemplars were written to sit next to a crisis: they count double."""
+MIN_CHAR_DF = 2
+
+
+class Examples:
+    """Texts with class labels and weights, gathered for one fit."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.labels: list[str] = []
+        self.weights: list[float] = []
+
+    def add(self, items: Iterable[Any], label: str, weight: float = 1.0) -> None:
+        for text in items:
+            self.texts.append(str(text))
+            self.labels.append(label)
+            self.weights.append(weight)
+
+
+def realistic_calibration() -> list[tuple[str, list[str]]]:
+    """(text, acceptable ids) from the calibration parts of the realistic question sets."""
+    out: list[tuple[str, list[str]]] = []
+    for path in sorted((ROOT / "tests" / "data" / "real_style").glob("*_calib.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+            expect = case["expect"] if isinstance(case["expect"], list) else [case["expect"]]
+            out.append((str(case["text"]), [str(e) for e in expect]))
+    return out
+
+
+def crisis_examples(catalog: Catalog) -> Examples:
+    path = content_dir() / "crisis_exemplars.yaml"
+    data = load_yaml(path)
+    ex = Examples()
+    for kind, items in (data.get("crisis") or {}).items():
+        if kind not in CRISIS_CLASSES[2:]:
+            raise ContentError(path, getattr(items, "line", None), f"unknown crisis kind {kind!r}")
+        ex.add(items, kind)
+    for category, items in (data.get("calm") or {}).items():
+        ex.add(items, "info" if category == "informational" else "calm", HARD_NEGATIVE_WEIGHT)
+    for intent in catalog.intents.values():
+        ex.add(intent.examples, "info" if intent.safety_pointer else "calm")
+    ex.add(catalog.out_of_scope, "calm")
+    ex.add((t for t, expect in realistic_calibration() if "crisis" not in expect), "calm")
+    return ex
+
+
+def intent_examples(catalog: Catalog) -> Examples:
+    ex = Examples()
+    for intent in catalog.intents.values():
+        ex.add(intent.examples, intent.id)
+    ex.add(catalog.out_of_scope, OUT_OF_SCOPE)
+    known = set(catalog.intents) | {OUT_OF_SCOPE}
+    for text, expect in realistic_calibration():
+        label = next((e for e in expect if e in known), None)
+        if label is not None:
+            ex.add([text], label)
+    return ex
+
+
+def vocabulary(docs: list[list[str]], min_df: int) -> tuple[dict[str, int], np.ndarray]:
+    """Grams seen in at least ``min_df`` documents, and their smoothed IDF."""
+    df = Counter(g for grams in docs for g in set(grams))
+    kept = sorted(g for g, n in df.items() if n >= min_df)
+    n_docs = len(docs)
+    idf = np.array([math.log((1 + n_docs) / (1 + df[g])) + 1.0 for g in kept], dtype=np.float32)
+    return {g: i for i, g in enumerate(kept)}, idf
+
+
+def _sparse(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> Any:
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = [], [], []
+    for r, grams in enumerate(docs):
+        for c, v in tfidf(grams, vocab, idf):
+            rows.append(r)
+            cols.append(c)
+            vals.append(v)
+    return csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float32)
+
+
+def fit(
+    ex: Examples, classes: Sequence[str], c: float, stamp: str, *, balanced: bool
+) -> dict[str, Any]:
+    """Fit one classifier: the arrays of its ``.npz`` file."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.linear_model import LogisticRegression
+
+    norms = [normalize(t) for t in ex.texts]
+    char_docs = [list(char_grams(t)) for t in norms]
+    word_docs = [list(word_grams(t)) for t in norms]
+    char_vocab, char_idf = vocabulary(char_docs, MIN_CHAR_DF)
+    word_vocab, word_idf = vocabulary(word_docs, 1)
+    embeddings = shared_embedder().encode(ex.texts)
+    x = hstack(
+        [
+            csr_matrix(embeddings),
+            _sparse(char_docs, char_vocab, char_idf),
+            _sparse(word_docs, word_vocab, word_idf),
+        ]
+    ).tocsr()
+    index = {name: i for i, name in enumerate(classes)}
+    y = np.array([index[label] for label in ex.labels])
+    weights = np.array(ex.weights)
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
+    model.fit(x, y, sample_weight=weights)
+    if list(model.classes_) != list(range(len(classes))):
+        missing = [classes[i] for i in set(range(len(classes))) - set(model.classes_)]
+        raise SystemExit(f"no examples for {missing}")
+    coef = model.coef_.T.astype(np.float32)  # features x classes
+    d, nc = embeddings.shape[1], len(char_vocab)
+    print(
+        f"  {len(ex.texts)} messages in {len(classes)} classes; features: {d} meaning + "
+        f"{nc} letter grams + {len(word_vocab)} word grams; training accuracy "
+        f"{model.score(x, y):.3f}"
+    )
+    return dict(
+        classes=np.array(classes),
+        fingerprint=np.array(stamp),
+        char_vocab=np.array(sorted(char_vocab, key=char_vocab.__getitem__)),
+        char_idf=char_idf,
+        char_coef=coef[d : d + nc],
+        word_vocab=np.array(sorted(word_vocab, key=word_vocab.__getitem__)),
+        word_idf=word_idf,
+        word_coef=coef[d + nc :],
+        emb_coef=coef[:d],
+        intercept=model.intercept_.astype(np.float32),
+    )
+
+
+def save(arrays: dict[str, Any], out: Path) -> None:
+    np.savez_compressed(out, **arrays)
+    print(f"  wrote {out.relative_to(ROOT)} ({out.stat().st_size / 1e6:.2f} MB)")
+
+
+def intent_arrays(catalog: Catalog, ex: Examples) -> dict[str, Any]:
+    """Fit the intent classifier on ``ex`` for ``catalog``'s intents."""
+    examples = {i.id: i.examples for i in catalog.intents.values()}
+    examples[OUT_OF_SCOPE] = catalog.out_of_scope
+    classes = [*catalog.intents, OUT_OF_SCOPE]
+    return fit(ex, classes, INTENT_C, catalog_fingerprint(examples), balanced=False)
+
+
+def main() -> int:
+    wanted = set(sys.argv[1:]) or {"crisis", "intents"}
+    unknown = wanted - {"crisis", "intents"}
+    if unknown:
+        print(f"unknown classifier(s) {sorted(unknown)}: choose crisis and/or intents")
+        return 2
+    catalog = Catalog.load()
+    if "crisis" in wanted:
+        print("crisis classifier")
+        stamp = fingerprint(content_dir() / "crisis_exemplars.yaml")
+        arrays = fit(crisis_examples(catalog), CRISIS_CLASSES, CRISIS_C, stamp, balanced=True)
+        save(arrays, CRISIS_MODEL)
+    if "intents" in wanted:
+        print("intent classifier")
+        save(intent_arrays(catalog, intent_examples(catalog)), INTENT_MODEL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
