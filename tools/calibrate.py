@@ -1,91 +1,157 @@
-"""Refit the confidence models of ``bot/understanding/confidence.py`` from the catalog itself.
+"""Refit the confidence models of ``bot/understanding/confidence.py``.
 
-    python tools/calibrate.py
+    python tools/calibrate.py [--write]      # needs the 'train' extra (scikit-learn, scipy)
 
-Five-fold cross-validation over the intents' examples and the out-of-scope examples: each
-fold's examples are ranked by a matcher built without them, which is how the bot meets a
-message it has never seen. Two logistic regressions are fitted on those rankings ("is the best
-intent right?", "is the message on a catalog topic?") and printed as the block to paste into
-``bot/understanding/confidence.py``. The evaluation sets (tests/data, shared/eval) are never
-read here.
+Every row is ranked the way the bot ranks a message it has never seen: five-fold
+cross-validation in which each fold's messages are ranked by rankers built without them (the
+lexical matcher, the semantic ranker and the intent classifier, refitted per fold). The
+messages are the intents' examples, the out-of-scope examples, and the calibration parts of
+the realistic question sets (``tests/data/real_style/*_calib.yaml``: longer, messier, indirect
+questions, the way people really ask), the latter weighted ``REALISTIC_WEIGHT`` times because
+that is the traffic the bot meets.
+
+Two logistic regressions are fitted ("is the best intent right?", "is the message on a catalog
+topic?") and printed as the block for ``bot/understanding/confidence.py`` (``--write`` puts it
+there). Held-out sets (``*_heldout.yaml``, ``tests/data/heldout.yaml``) and ``shared/eval`` are
+never read here.
 """
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from bot.catalog import Catalog
-from bot.understanding.confidence import OUT_OF_SCOPE, features
-from bot.understanding.lexical import Matcher
+import numpy as np  # noqa: E402
+from train_classifiers import Examples, intent_arrays, realistic_calibration  # noqa: E402
+
+from bot.catalog import Catalog  # noqa: E402
+from bot.understanding.confidence import OUT_OF_SCOPE, features  # noqa: E402
+from bot.understanding.embedding import shared_embedder  # noqa: E402
+from bot.understanding.fusion import fuse  # noqa: E402
+from bot.understanding.lexical import Matcher  # noqa: E402
+from bot.understanding.linear import LinearTextModel  # noqa: E402
+from bot.understanding.semantic import SemanticRanker  # noqa: E402
 
 FOLDS = 5
+REALISTIC_WEIGHT = 3.0
+Row = tuple[tuple[float, ...], bool, bool, float]
 
 
-def _matcher(catalog: Catalog, fold: int | None) -> Matcher:
-    def keep(k: int) -> bool:
-        return fold is None or k % FOLDS != fold
+class Rankers:
+    """The three rankers, built from one fold's training part."""
 
-    examples: dict[str, Sequence[str]] = {
-        i.id: [e for k, e in enumerate(i.examples) if keep(k)] for i in catalog.intents.values()
-    }
-    examples[OUT_OF_SCOPE] = [e for k, e in enumerate(catalog.out_of_scope) if keep(k)]
-    keywords = {i.id: (*i.keywords, i.title) for i in catalog.intents.values()}
-    return Matcher(examples, keywords, catalog.synonyms)
+    def __init__(
+        self, catalog: Catalog, examples: dict[str, list[str]], realistic: list[tuple[str, str]]
+    ) -> None:
+        keywords = {i.id: (*i.keywords, i.title) for i in catalog.intents.values()}
+        self.matcher = Matcher(examples, keywords, catalog.synonyms)
+        self.semantic = SemanticRanker(examples, shared_embedder())
+        train = Examples()
+        for intent, phrases in examples.items():
+            train.add(phrases, intent)
+        for text, label in realistic:
+            train.add([text], label)
+        self.classifier = LinearTextModel.from_arrays(
+            intent_arrays(catalog, train), shared_embedder()
+        )
+
+    def row(self, text: str, expected: Sequence[str], weight: float) -> Row | None:
+        probs = self.classifier.probabilities([text])[0]
+        by_classifier = dict(zip(self.classifier.classes, probs.tolist(), strict=True))
+        ranking = fuse(
+            self.matcher.analyse(text, limit=12), self.semantic.scores(text), by_classifier
+        )
+        if not ranking.matches or ranking.matches[0].intent == OUT_OF_SCOPE:
+            return None  # already a fallback: the models never see these
+        best = ranking.matches[0].intent
+        on_topic = OUT_OF_SCOPE not in expected
+        x = features(ranking.matches, ranking.n_terms)
+        return x, best in expected, on_topic, weight
 
 
-def rows(catalog: Catalog) -> list[tuple[tuple[float, ...], bool, bool]]:
-    """(features, best intent is right, message is on-topic) for every held-out example."""
-    out: list[tuple[tuple[float, ...], bool, bool]] = []
+def rows(catalog: Catalog) -> list[Row]:
+    """Features and labels for every cross-validated example and realistic question."""
+    known = set(catalog.intents) | {OUT_OF_SCOPE}
+    realistic = [(text, expect) for text, expect in realistic_calibration() if set(expect) & known]
+    all_examples = {i.id: list(i.examples) for i in catalog.intents.values()}
+    all_examples[OUT_OF_SCOPE] = list(catalog.out_of_scope)
+    out: list[Row] = []
     for fold in range(FOLDS):
-        matcher = _matcher(catalog, fold)
-        held: list[tuple[str, str]] = []
-        for intent in catalog.intents.values():
-            held += [(intent.id, e) for k, e in enumerate(intent.examples) if k % FOLDS == fold]
-        held += [(OUT_OF_SCOPE, e) for k, e in enumerate(catalog.out_of_scope) if k % FOLDS == fold]
-        for expected, text in held:
-            ranking = matcher.analyse(text)
-            if not ranking.matches or ranking.matches[0].intent == OUT_OF_SCOPE:
-                continue  # already a fallback: the models never see these
-            best = ranking.matches[0].intent
-            on_topic = expected != OUT_OF_SCOPE
-            out.append((features(ranking.matches, ranking.n_terms), best == expected, on_topic))
+        print(f"fold {fold + 1} of {FOLDS}", file=sys.stderr)
+        train = {
+            i: [e for k, e in enumerate(ex) if k % FOLDS != fold] for i, ex in all_examples.items()
+        }
+        train_real = [
+            (t, next(e for e in exp if e in known))
+            for k, (t, exp) in enumerate(realistic)
+            if k % FOLDS != fold
+        ]
+        rankers = Rankers(catalog, train, train_real)
+        for intent, ex in all_examples.items():
+            for k, text in enumerate(ex):
+                if k % FOLDS == fold and (row := rankers.row(text, [intent], 1.0)) is not None:
+                    out.append(row)
+        for k, (text, expect) in enumerate(realistic):
+            if k % FOLDS == fold and (row := rankers.row(text, expect, REALISTIC_WEIGHT)):
+                out.append(row)
     return out
 
 
-def fit(xs: Sequence[Sequence[float]], ys: Sequence[bool], epochs: int = 400) -> list[float]:
-    """Logistic regression by full-batch gradient descent with a little L2."""
-    weights = [0.0] * len(xs[0])
+def fit(
+    xs: Sequence[Sequence[float]], ys: Sequence[bool], ws: Sequence[float], epochs: int = 3000
+) -> list[float]:
+    """Weighted logistic regression by full-batch gradient descent with a little L2."""
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(ys, dtype=np.float64)
+    w = np.asarray(ws, dtype=np.float64) / float(np.mean(ws))
+    beta = np.zeros(x.shape[1])
     rate, l2 = 0.5, 1e-4
     for _ in range(epochs):
-        grad = [0.0] * len(weights)
-        for x, y in zip(xs, ys, strict=True):
-            z = sum(w * v for w, v in zip(weights, x, strict=True))
-            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-            for j, v in enumerate(x):
-                grad[j] += (p - float(y)) * v
-        for j in range(len(weights)):
-            weights[j] -= rate * grad[j] / len(xs) + l2 * weights[j]
-    return weights
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ beta, -30, 30)))
+        grad = x.T @ ((p - y) * w) / len(y)
+        beta -= rate * grad + l2 * beta
+    return [float(b) for b in beta]
 
 
 def main() -> int:
     catalog = Catalog.load()
     data = rows(catalog)
     xs = [r[0] for r in data]
-    correct = fit(xs, [r[1] for r in data])
-    in_scope = fit(xs, [r[2] for r in data])
+    ws = [r[3] for r in data]
+    correct = fit(xs, [r[1] for r in data], ws)
+    in_scope = fit(xs, [r[2] for r in data], ws)
     right = sum(r[1] for r in data) / len(data)
-    print(f"# {len(data)} cross-validated rankings; best intent right in {right:.1%}")
-    print("# fmt: off")
-    print("CORRECT_WEIGHTS = (\n    " + ", ".join(f"{w:.3f}" for w in correct) + ",\n)")
-    print("IN_SCOPE_WEIGHTS = (\n    " + ", ".join(f"{w:.3f}" for w in in_scope) + ",\n)")
-    print("# fmt: on")
+    print(
+        f"# {len(data)} rankings (cross-validated and realistic); best intent right in {right:.1%}"
+    )
+    block = "\n".join(
+        [
+            "# fmt: off",
+            "CORRECT_WEIGHTS = (\n" + _wrap(correct) + "\n)",
+            "IN_SCOPE_WEIGHTS = (\n" + _wrap(in_scope) + "\n)",
+            "# fmt: on",
+        ]
+    )
+    print(block)
+    if "--write" in sys.argv[1:]:
+        target = ROOT / "bot" / "understanding" / "confidence.py"
+        text = target.read_text(encoding="utf-8")
+        start, end = text.index("# fmt: off"), text.index("# fmt: on") + len("# fmt: on")
+        target.write_text(text[:start] + block + text[end:], encoding="utf-8")
+        print(f"written to {target}")
     return 0
+
+
+def _wrap(weights: Sequence[float], per_line: int = 8) -> str:
+    lines = [
+        "    " + " ".join(f"{w:.3f}," for w in weights[i : i + per_line])
+        for i in range(0, len(weights), per_line)
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,11 @@
 * ``in_scope``: the message is about a catalog topic at all (else: fallback);
 * ``correct``: the best intent is the right one (else: offer suggestions, don't answer).
 
-The weights are fitted by ``tools/calibrate.py`` on cross-validated rankings of the catalog's
-own examples and out-of-scope examples (never on the evaluation sets), and pasted below. Refit
-after large content changes; the tool prints this block.
+Both read the fused ranking (``bot.understanding.fusion``): the scores of the words and of the
+meaning, and how far the two agree. The weights are fitted by ``tools/calibrate.py`` on
+cross-validated rankings of the catalog's own examples and out-of-scope examples, and on the
+calibration parts of the realistic question sets (never on held-out or shared sets), and pasted
+below. Refit after content changes; the tool prints this block.
 """
 
 from __future__ import annotations
@@ -23,48 +25,67 @@ FEATURES = (
     "bias",
     "score",
     "runner_up_ratio",
+    "lead",
+    "lexical",
+    "lexical_lead",
+    "semantic",
+    "semantic_lead",
     "coverage",
     "nearest",
     "known",
     "log_terms",
     "off_topic_ratio",
-    "lead",
-    "coverage_agrees",
-    "nearest_agrees",
-    "both_agree",
+    "off_topic_semantic",
+    "lexical_agrees",
+    "semantic_agrees",
+    "classifier",
+    "classifier_lead",
+    "classifier_agrees",
 )
 
 # fmt: off
 CORRECT_WEIGHTS = (
-    -0.830, 0.942, -2.304, 1.577, 0.423, 0.583, 0.742, -0.527, 1.316, 0.177, -0.152, 0.716,
+    -0.791, 0.545, -2.730, 1.415, 0.351, 2.195, 0.654, 1.180,
+    1.949, -0.956, 0.547, 0.496, -0.630, 0.288, 0.552, 0.086,
+    0.630, 0.762, 0.366,
 )
 IN_SCOPE_WEIGHTS = (
-    -0.636, 1.022, -0.525, 1.565, 0.577, 1.568, 0.948, -1.374, 0.339, -0.346, -0.176, 0.218,
+    -1.509, 0.662, -0.701, 0.120, 0.418, 0.175, 0.902, 0.430,
+    1.594, -0.545, 2.562, 0.824, -2.294, -0.450, 0.061, -0.052,
+    0.666, 0.082, 0.223,
 )
 # fmt: on
 
 
 def features(ranked: Sequence[Match], n_terms: int) -> tuple[float, ...]:
-    """The model inputs for a ranking (best first) of a message with ``n_terms`` content words."""
+    """The model inputs for a fused ranking (best first) of a message with ``n_terms`` words."""
     best = ranked[0]
-    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-    off_topic = next((m.score for m in ranked if m.intent == OUT_OF_SCOPE), 0.0)
+    others = [m for m in ranked[1:] if m.intent != OUT_OF_SCOPE]
+    runner_up = others[0].score if others else 0.0
+    off_topic = next((m for m in ranked if m.intent == OUT_OF_SCOPE), None)
     top = max(best.score, 1e-9)
-    by_coverage = max(ranked, key=lambda m: m.coverage).intent == best.intent
-    by_nearest = max(ranked, key=lambda m: m.nearest).intent == best.intent
+    lexical_runner_up = max((m.lexical for m in others), default=0.0)
+    semantic_runner_up = max((m.semantic for m in others), default=0.0)
     return (
         1.0,
         best.score / 100.0,
         runner_up / top,
+        (best.score - runner_up) / 100.0,
+        best.lexical / 100.0,
+        (best.lexical - lexical_runner_up) / 100.0,
+        best.semantic,
+        best.semantic - semantic_runner_up,
         best.coverage,
         best.nearest,
         best.known,
         math.log1p(n_terms),
-        off_topic / top,
-        (best.score - runner_up) / 100.0,
-        float(by_coverage),
-        float(by_nearest),
-        float(by_coverage and by_nearest),
+        (off_topic.score / top) if off_topic else 0.0,
+        (off_topic.semantic - best.semantic) if off_topic else -1.0,
+        float(best.lexical >= max((m.lexical for m in ranked), default=0.0)),
+        float(best.semantic >= max((m.semantic for m in ranked), default=0.0)),
+        best.classifier,
+        best.classifier - max((m.classifier for m in others), default=0.0),
+        float(best.classifier >= max((m.classifier for m in ranked), default=0.0)),
     )
 
 

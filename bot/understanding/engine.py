@@ -7,6 +7,7 @@ second worst, so an answer needs both a high score and a clear lead over the run
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -26,8 +27,15 @@ from bot.crisis.screen import CrisisScreen
 from bot.crisis.semantic import CrisisClassifier
 from bot.decision import Context, Decision
 from bot.paths import content_dir
+from bot.understanding.classifier import DEFAULT_MODEL as INTENT_MODEL
+from bot.understanding.classifier import IntentClassifier
 from bot.understanding.confidence import OUT_OF_SCOPE, confidence
+from bot.understanding.embedding import shared_embedder
+from bot.understanding.fusion import fuse
 from bot.understanding.lexical import Matcher, Ranking
+from bot.understanding.semantic import SemanticRanker
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class Engine:
         *,
         default_country: str | None = None,
         thresholds: Thresholds | None = None,
+        classifier: IntentClassifier | None = None,
     ) -> None:
         self.catalog = catalog
         self.crisis = crisis if isinstance(crisis, CrisisScreen) else CrisisScreen(crisis, None)
@@ -82,6 +91,15 @@ class Engine:
             {i.id: (*i.keywords, i.title) for i in catalog.intents.values()},
             catalog.synonyms,
         )
+        self.semantic = SemanticRanker(examples, shared_embedder())
+        self.classifier = (
+            classifier if classifier is not None and classifier.fits(examples) else None
+        )
+        if classifier is not None and self.classifier is None:
+            log.warning(
+                "the intent classifier was fitted on another version of the catalog: matching "
+                "goes on without it; refit with tools/train_classifiers.py"
+            )
         self._sources = {iid: "; ".join(catalog.source_labels(iid)) for iid in catalog.intents}
         self._safety_intents = tuple(
             i.id for i in catalog.intents.values() if i.safety_pointer and i.group == "safety"
@@ -100,6 +118,7 @@ class Engine:
             screen,
             CrisisResources.load(cdir / "crisis_resources.yaml"),
             default_country=default_country,
+            classifier=IntentClassifier(INTENT_MODEL, shared_embedder()),
         )
 
     def country(self, context: Context) -> CountryResources:
@@ -120,12 +139,18 @@ class Engine:
                 reply=crisis_reply(signal, self.country(context), plan),
                 crisis_kind=signal.kind,
             )
-        decision = self.choose(self.matcher.analyse(text), context)
+        decision = self.choose(self.rank(text), context)
         if check.adjacent:
             # A question about a crisis topic: its answer, with the crisis line on top.
             banner = crisis_banner(self.country(context))
             return replace(decision, reply=f"{banner}\n\n{decision.reply}")
         return decision
+
+    def rank(self, text: str) -> Ranking:
+        """The intents for ``text``, best first: words and meaning fused."""
+        lexical = self.matcher.analyse(text, limit=12)
+        by_classifier = self.classifier.scores(text) if self.classifier else None
+        return fuse(lexical, self.semantic.scores(text), by_classifier)
 
     def choose(self, ranking: Ranking, context: Context) -> Decision:
         """Answer, suggest or fall back, from a ranking of intents."""

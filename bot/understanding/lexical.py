@@ -77,6 +77,12 @@ class Match:
     """0-1: IDF-weighted Dice overlap with this intent's closest example."""
     known: float = 1.0
     """0-1: share of the message's weight in words the catalog knows at all."""
+    lexical: float = 0.0
+    """0-100: the lexical score alone (set by ``bot.understanding.fusion``)."""
+    semantic: float = 0.0
+    """0-1: cosine similarity to the intent's closest example (set by fusion)."""
+    classifier: float = 0.0
+    """0-1: the intent classifier's probability (set by fusion)."""
 
 
 @dataclass(frozen=True)
