@@ -40,6 +40,15 @@ def minilm_dir() -> Path:
     return path
 
 
+def _portable_config(path: Path) -> None:
+    """Name the teacher model, not the folder of the machine that made the file."""
+    import json
+
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["tokenizer_name"] = "sentence-transformers/all-MiniLM-L6-v2"
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
@@ -61,6 +70,7 @@ def main() -> None:
     )
     args.out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(args.out))
+    _portable_config(args.out / "config.json")
     for stray in ("README.md", "modules.json"):
         (args.out / stray).unlink(missing_ok=True)
     for path in sorted(args.out.iterdir()):

@@ -124,12 +124,14 @@ def vocabulary(docs: list[list[str]], min_df: int) -> tuple[dict[str, int], np.n
 def _sparse(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> Any:
     from scipy.sparse import csr_matrix
 
-    rows, cols, vals = [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
     for r, grams in enumerate(docs):
-        for c, v in tfidf(grams, vocab, idf):
-            rows.append(r)
-            cols.append(c)
-            vals.append(v)
+        index, values = tfidf(grams, vocab, idf)
+        rows += [r] * len(index)
+        cols += index.tolist()
+        vals += values.tolist()
     return csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float32)
 
 
@@ -192,7 +194,11 @@ def intent_arrays(catalog: Catalog, ex: Examples) -> dict[str, Any]:
     examples = {i.id: i.examples for i in catalog.intents.values()}
     examples[OUT_OF_SCOPE] = catalog.out_of_scope
     classes = [*catalog.intents, OUT_OF_SCOPE]
-    return fit(ex, classes, INTENT_C, catalog_fingerprint(examples), balanced=False)
+    arrays = fit(ex, classes, INTENT_C, catalog_fingerprint(examples), balanced=False)
+    # The semantic ranker's example vectors, in its order, so start-up needn't embed them.
+    texts = [text for phrases in examples.values() for text in phrases]
+    arrays["example_vectors"] = shared_embedder().encode(texts).astype(np.float16)
+    return arrays
 
 
 def main() -> int:

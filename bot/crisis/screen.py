@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from bot.crisis.detector import CrisisDetector, CrisisSignal
 from bot.crisis.semantic import CrisisClassifier
+from bot.understanding.message import Message
 from bot.understanding.text import normalize
 
 LEXICON_VETO = 0.1
@@ -79,12 +80,14 @@ class CrisisScreen:
         self.classifier = classifier
         self.veto = veto
 
-    def check(self, text: str) -> CrisisCheck:
+    def check(self, text: str | Message) -> CrisisCheck:
         """The verdict for ``text``. Never raises on any text."""
+        message = text
+        text = message.text if isinstance(message, Message) else message
         found = self.lexicon.inspect(text)
         if self.classifier is None:
             return CrisisCheck(found.signal, found.guarded, found.signal is not None, 0.0)
-        reading = self.classifier.read(text)
+        reading = self.classifier.read(message)
         signal = found.signal
         if signal is not None and reading.crisis < self.veto:
             signal = None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import numpy.typing as npt
 from bot.crisis.lexicon import Kind
 from bot.understanding.embedding import Embedder, shared_embedder
 from bot.understanding.linear import LinearTextModel, ModelFileError
+from bot.understanding.message import Message
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "classifier.npz"
 CLASSES = ("calm", "info", "suicide", "overdose", "violence")
@@ -96,14 +98,16 @@ class CrisisClassifier:
         self.path = path
         self.trained_on = self.model.fingerprint
 
-    def probabilities(self, texts: list[str]) -> npt.NDArray[np.float32]:
+    def probabilities(self, texts: Sequence[str | Message]) -> npt.NDArray[np.float32]:
         return self.model.probabilities(texts)
 
-    def read(self, text: str, alarm: float = ALARM, info: float = INFO) -> Reading:
+    def read(self, text: str | Message, alarm: float = ALARM, info: float = INFO) -> Reading:
         """The classifier's view of ``text``: the whole, or its most alarming sentence."""
-        if not text or not text.strip():
+        message = text if isinstance(text, Message) else Message.read(text, self.model.embedder)
+        if not message.normalized:
             return Reading(0.0, "suicide", 0.0, alarm=False, informational=False)
-        probs = self.probabilities(pieces(text))
+        parts: list[str | Message] = [message, *pieces(message.text)[1:]]
+        probs = self.probabilities(parts)
         crisis = probs[:, 2:].sum(axis=1)
         worst = int(np.argmax(crisis))
         raised = bool(crisis[0] >= alarm or crisis[1:].max(initial=0.0) >= PIECE_ALARM)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bot.understanding.embedding import Embedder
 from bot.understanding.linear import LinearTextModel
+from bot.understanding.message import Message
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "intents.npz"
 
@@ -36,13 +37,16 @@ class IntentClassifier:
     def __init__(self, path: Path, embedder: Embedder) -> None:
         self.model = LinearTextModel(path, embedder)
         self.fingerprint = self.model.fingerprint
+        self.example_vectors = self.model.extra.get("example_vectors")
+        """The catalog examples' embeddings, stored with the model (start-up needn't make them)."""
 
     def fits(self, examples: Mapping[str, Sequence[str]]) -> bool:
         """True when the model was fitted on exactly these examples."""
         return self.fingerprint == catalog_fingerprint(examples)
 
-    def scores(self, text: str) -> dict[str, float]:
-        if not text.strip():
+    def scores(self, text: str | Message) -> dict[str, float]:
+        message = text if isinstance(text, Message) else Message.read(text, self.model.embedder)
+        if not message.normalized:
             return {}
-        probs = self.model.probabilities([text])[0]
+        probs = self.model.probabilities([message])[0]
         return dict(zip(self.model.classes, probs.tolist(), strict=True))

@@ -41,11 +41,14 @@ class Embedder:
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """One unit-length row per text; an empty text gives a zero row."""
+        return self.encode_normalized([normalize(t) for t in texts])
+
+    def encode_normalized(self, texts: Sequence[str]) -> Vectors:
+        """``encode`` for texts already passed through ``normalize``."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = np.asarray(
-            self.model.encode([normalize(t) for t in texts], use_multiprocessing=False),
-            dtype=np.float32,
+            self.model.encode(list(texts), use_multiprocessing=False), dtype=np.float32
         )
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         unit: Vectors = vectors / np.maximum(norms, 1e-9)

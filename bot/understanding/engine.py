@@ -33,6 +33,7 @@ from bot.understanding.confidence import OUT_OF_SCOPE, confidence
 from bot.understanding.embedding import shared_embedder
 from bot.understanding.fusion import fuse
 from bot.understanding.lexical import Matcher, Ranking
+from bot.understanding.message import Message
 from bot.understanding.semantic import SemanticRanker
 
 log = logging.getLogger(__name__)
@@ -91,15 +92,15 @@ class Engine:
             {i.id: (*i.keywords, i.title) for i in catalog.intents.values()},
             catalog.synonyms,
         )
-        self.semantic = SemanticRanker(examples, shared_embedder())
-        self.classifier = (
-            classifier if classifier is not None and classifier.fits(examples) else None
-        )
-        if classifier is not None and self.classifier is None:
+        fits = classifier is not None and classifier.fits(examples)
+        if classifier is not None and not fits:
             log.warning(
                 "the intent classifier was fitted on another version of the catalog: matching "
                 "goes on without it; refit with tools/train_classifiers.py"
             )
+        self.classifier = classifier if fits else None
+        vectors = self.classifier.example_vectors if self.classifier else None
+        self.semantic = SemanticRanker(examples, shared_embedder(), vectors)
         self._sources = {iid: "; ".join(catalog.source_labels(iid)) for iid in catalog.intents}
         self._safety_intents = tuple(
             i.id for i in catalog.intents.values() if i.safety_pointer and i.group == "safety"
@@ -128,7 +129,8 @@ class Engine:
     def decide(self, text: str, context: Context | None = None) -> Decision:
         """Crisis check first, then the best intent by confidence. Never raises on input."""
         context = context or Context()
-        check = self.crisis.check(text)
+        message = Message.read(text, self.semantic.embedder)
+        check = self.crisis.check(message)
         signal = check.signal
         if signal is not None:
             plan = context.safety_plan_text if context.chat_type == "private" else None
@@ -139,18 +141,19 @@ class Engine:
                 reply=crisis_reply(signal, self.country(context), plan),
                 crisis_kind=signal.kind,
             )
-        decision = self.choose(self.rank(text), context)
+        decision = self.choose(self.rank(message), context)
         if check.adjacent:
             # A question about a crisis topic: its answer, with the crisis line on top.
             banner = crisis_banner(self.country(context))
             return replace(decision, reply=f"{banner}\n\n{decision.reply}")
         return decision
 
-    def rank(self, text: str) -> Ranking:
+    def rank(self, text: str | Message) -> Ranking:
         """The intents for ``text``, best first: words and meaning fused."""
-        lexical = self.matcher.analyse(text, limit=12)
-        by_classifier = self.classifier.scores(text) if self.classifier else None
-        return fuse(lexical, self.semantic.scores(text), by_classifier)
+        message = text if isinstance(text, Message) else Message.read(text, self.semantic.embedder)
+        lexical = self.matcher.analyse(message.text, limit=12)
+        by_classifier = self.classifier.scores(message) if self.classifier else None
+        return fuse(lexical, self.semantic.scores(message), by_classifier)
 
     def choose(self, ranking: Ranking, context: Context) -> Decision:
         """Answer, suggest or fall back, from a ranking of intents."""

@@ -13,7 +13,6 @@ bot reads a message (``bot.understanding.linear``), so training and use can't dr
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from itertools import pairwise
@@ -46,11 +45,14 @@ def word_grams(text: str) -> Iterable[str]:
 
 def tfidf(
     grams: Iterable[str], vocabulary: Mapping[str, int], idf: npt.NDArray[np.float32]
-) -> list[tuple[int, float]]:
-    """Sparse, unit-length TF-IDF vector (index, value) of the known grams (log-scaled counts)."""
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+    """Sparse, unit-length TF-IDF vector of the known grams (log-scaled counts): the column
+    indexes and their values."""
     counts = Counter(vocabulary[g] for g in grams if g in vocabulary)
     if not counts:
-        return []
-    pairs = [(i, (1.0 + math.log(c)) * float(idf[i])) for i, c in counts.items()]
-    norm = math.sqrt(sum(v * v for _, v in pairs)) or 1.0
-    return [(i, v / norm) for i, v in pairs]
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
+    index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+    tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+    values = (1.0 + np.log(tf)) * idf[index]
+    values /= float(np.linalg.norm(values)) or 1.0
+    return index, values.astype(np.float32)

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from bot.understanding.embedding import Embedder
 from bot.understanding.features import char_grams, tfidf, word_grams
-from bot.understanding.text import normalize
+from bot.understanding.message import Message
 
 Matrix = npt.NDArray[np.float32]
 
@@ -56,8 +56,14 @@ class LinearTextModel:
         model._load(arrays)
         return model
 
+    extra: dict[str, npt.NDArray[Any]]
+    """Arrays stored beside the model that it does not use itself (e.g. example vectors)."""
+
     def _load(self, arrays: dict[str, npt.NDArray[Any]]) -> None:
         path, embedder = self.path, self.embedder
+        known = {"classes", "fingerprint", "char_vocab", "word_vocab", "char_idf", "word_idf"}
+        known |= {"char_coef", "word_coef", "emb_coef", "intercept"}
+        self.extra = {k: v for k, v in arrays.items() if k not in known}
         self.classes: tuple[str, ...] = tuple(str(c) for c in arrays["classes"])
         self.fingerprint = str(arrays["fingerprint"])
         self._char_vocab = {str(g): i for i, g in enumerate(arrays["char_vocab"])}
@@ -74,18 +80,20 @@ class LinearTextModel:
                 f"{embedder.dim}: refit with tools/train_classifiers.py"
             )
 
-    def logits(self, texts: Sequence[str]) -> Matrix:
+    def logits(self, texts: Sequence[str | Message]) -> Matrix:
         """Class scores before the softmax, one row per text."""
-        z: Matrix = self.embedder.encode(texts) @ self._emb_coef + self._intercept
-        for row, text in enumerate(texts):
-            norm = normalize(text)
-            for i, v in tfidf(char_grams(norm), self._char_vocab, self._char_idf):
-                z[row] += v * self._char_coef[i]
-            for i, v in tfidf(word_grams(norm), self._word_vocab, self._word_idf):
-                z[row] += v * self._word_coef[i]
+        messages = [t if isinstance(t, Message) else Message.read(t, self.embedder) for t in texts]
+        vectors = np.stack([m.vector for m in messages])
+        z: Matrix = vectors @ self._emb_coef + self._intercept
+        for row, message in enumerate(messages):
+            norm = message.normalized
+            index, values = tfidf(char_grams(norm), self._char_vocab, self._char_idf)
+            z[row] += values @ self._char_coef[index]
+            index, values = tfidf(word_grams(norm), self._word_vocab, self._word_idf)
+            z[row] += values @ self._word_coef[index]
         return z
 
-    def probabilities(self, texts: Sequence[str]) -> Matrix:
+    def probabilities(self, texts: Sequence[str | Message]) -> Matrix:
         """Softmax over the classes, one row per text."""
         z = self.logits(texts)
         z = np.exp(z - z.max(axis=1, keepdims=True))

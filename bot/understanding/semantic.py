@@ -10,16 +10,25 @@ its closest example. The examples are embedded once, at start-up.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.understanding.embedding import Embedder
+from bot.understanding.message import Message
 
 
 class SemanticRanker:
     """Cosine similarity (-1..1) of a message to each intent's nearest example."""
 
-    def __init__(self, examples: Mapping[str, Sequence[str]], embedder: Embedder) -> None:
+    def __init__(
+        self,
+        examples: Mapping[str, Sequence[str]],
+        embedder: Embedder,
+        vectors: npt.NDArray[np.floating[Any]] | None = None,
+    ) -> None:
+        """``vectors``: the examples' embeddings, in order, if already made (else made here)."""
         self.embedder = embedder
         self.intent_ids = [iid for iid, phrases in examples.items() if phrases]
         texts: list[str] = []
@@ -27,13 +36,17 @@ class SemanticRanker:
         for iid in self.intent_ids:
             starts.append(len(texts))
             texts.extend(examples[iid])
-        self._vectors = embedder.encode(texts)
+        if vectors is not None and vectors.shape == (len(texts), embedder.dim):
+            self._vectors = vectors.astype(np.float32)
+        else:
+            self._vectors = embedder.encode(texts)
         self._starts = np.array(starts, dtype=np.intp)
 
-    def scores(self, text: str) -> dict[str, float]:
+    def scores(self, text: str | Message) -> dict[str, float]:
         """Every intent's similarity to ``text`` (its closest example)."""
-        if not self.intent_ids or not text.strip():
+        message = text if isinstance(text, Message) else Message.read(text, self.embedder)
+        if not self.intent_ids or not message.normalized:
             return {}
-        sims = self._vectors @ self.embedder.encode_one(text)
+        sims = self._vectors @ message.vector
         best = np.maximum.reduceat(sims, self._starts)
         return dict(zip(self.intent_ids, best.tolist(), strict=True))
