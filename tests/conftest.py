@@ -16,10 +16,17 @@ from fake_bot_api import FakeBotApi, start_fake_api
 
 from bot.storage import Store
 from bot.storage.pgserver import PgServer, PgServerError
+from bot.understanding.engine import Engine, default_engine
 
 
 def _require_postgres() -> bool:
     return os.environ.get("REQUIRE_POSTGRES", "").strip() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    """The shipped engine (catalog, crisis check, classifiers), loaded once per session."""
+    return default_engine()
 
 
 @pytest.fixture(scope="session")

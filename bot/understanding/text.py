@@ -45,8 +45,9 @@ _NON_WORD = re.compile(r"[^\w]+")
 _UNDERSCORE = re.compile(r"_+")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _SPACES = re.compile(r"\s+")
-_SPACED_LETTERS = re.compile(r"\b(?:[a-z] ){2,}[a-z]\b")
-"""Three or more single letters in a row ("k i l l"): one word spelled out."""
+_SPACED_LETTERS = re.compile(r"(?<![\w'])(?:[a-z][ .*_-]){2,}[a-z](?![\w'])")
+"""Three or more single letters, one separator apart ("k i l l", "k.i.l.l"): one word spelled
+out. A wider gap ("k i l l   m e") separates the words."""
 _LEET = re.compile(r"(?<=[a-z])[013457@$]+(?=[a-z])|(?<=[a-z])[0134@$]+\b")
 _LEET_MAP = str.maketrans("013457@$", "oieastas")
 
@@ -80,8 +81,13 @@ def _look_alikes() -> dict[int, str]:
         letters = [c for c in letters if c.isalpha()]
         # Same case first: Greek "Ι" (capital iota) reads as "I", not as the "l" it also resembles.
         letters.sort(key=lambda c: c.isupper() != char.isupper())
-        if letters:
-            table[ord(char)] = letters[0]
+        if not letters:
+            continue
+        # Unicode groups I-like capitals under "l"; by name they are an I ("Ι" iota, "І").
+        name = unicodedata.name(char, "")
+        if letters[0] == "l" and (name.endswith(" I") or "IOTA" in name):
+            letters[0] = "i"
+        table[ord(char)] = letters[0]
     return table
 
 
@@ -96,7 +102,7 @@ def fold(text: str) -> str:
 
 
 def _join_spaced(match: re.Match[str]) -> str:
-    return match.group(0).replace(" ", "")
+    return match.group(0)[::2]
 
 
 def _unleet(match: re.Match[str]) -> str:
@@ -124,11 +130,11 @@ def normalize(text: str) -> str:
     text = text.lower()
     text = _APOSTROPHE.sub("", text[:MAX_TEXT_CHARS])
     text = _LEET.sub(_unleet, text)
+    text = _SPACED_LETTERS.sub(_join_spaced, text)
     text = _NON_WORD.sub(" ", text)
     text = _UNDERSCORE.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
-    text = _SPACES.sub(" ", text).strip()
-    return _SPACED_LETTERS.sub(_join_spaced, text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def tokens(text: str) -> list[str]:

@@ -1,0 +1,73 @@
+"""The shipped models fit the content they were made from, and read text the same way as when
+they were trained."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.crisis.semantic import CLASSES, DEFAULT_MODEL, CrisisClassifier, fingerprint
+from bot.paths import content_dir
+from bot.understanding.classifier import catalog_fingerprint
+from bot.understanding.confidence import OUT_OF_SCOPE
+from bot.understanding.embedding import MODEL_DIR, shared_embedder
+from bot.understanding.engine import Engine
+from bot.understanding.linear import LinearTextModel, ModelFileError
+from bot.understanding.message import Message
+
+
+def test_the_crisis_classifier_was_fitted_on_the_current_exemplars() -> None:
+    model = CrisisClassifier()
+    assert model.trained_on == fingerprint(content_dir() / "crisis_exemplars.yaml"), (
+        "content/crisis_exemplars.yaml changed: run tools/train_classifiers.py crisis"
+    )
+    assert model.model.classes == CLASSES
+
+
+def test_the_intent_classifier_was_fitted_on_the_current_catalog(engine: Engine) -> None:
+    examples = {i.id: i.examples for i in engine.catalog.intents.values()}
+    examples[OUT_OF_SCOPE] = engine.catalog.out_of_scope
+    assert engine.classifier is not None, "the catalog changed: run tools/train_classifiers.py"
+    assert engine.classifier.fingerprint == catalog_fingerprint(examples)
+    assert set(engine.classifier.model.classes) == set(examples)
+
+
+def test_the_embedding_model_is_small_and_ships_with_the_package() -> None:
+    files = {p.name: p.stat().st_size for p in MODEL_DIR.iterdir()}
+    assert {"model.safetensors", "tokenizer.json", "config.json"} <= set(files)
+    assert sum(files.values()) <= 16 * 1024 * 1024
+    assert "/work/" not in (MODEL_DIR / "config.json").read_text(encoding="utf-8")
+
+
+def test_similar_meanings_are_closer_than_different_ones() -> None:
+    embed = shared_embedder()
+    a, b, c = embed.encode(
+        ["does addiction run in families", "is opioid addiction genetic", "how do i reset my phone"]
+    )
+    assert float(a @ b) > float(a @ c) + 0.1
+    assert np.isclose(np.linalg.norm(a), 1.0, atol=1e-3)
+
+
+def test_an_empty_message_gives_a_zero_vector_and_no_error() -> None:
+    vector = shared_embedder().encode([""])[0]
+    assert not vector.any()
+    assert CrisisClassifier().read("").alarm is False
+
+
+def test_a_message_never_shows_its_text() -> None:
+    message = Message.read("my secret words", shared_embedder())
+    assert "secret" not in repr(message) and "secret" not in str(message)
+
+
+def test_a_broken_model_file_is_named_in_the_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError, match="broken.npz"):
+        LinearTextModel(broken, shared_embedder())
+    np.savez(tmp_path / "other.npz", something=np.zeros(3))
+    with pytest.raises(ModelFileError, match="other.npz"):
+        LinearTextModel(tmp_path / "other.npz", shared_embedder())
+
+
+def test_the_crisis_model_file_is_where_the_package_expects_it() -> None:
+    assert DEFAULT_MODEL.is_file()

@@ -1,0 +1,63 @@
+"""Crisis detection on the sets written apart from it (tests/data/crisis_eval), as floors.
+
+The sets were written by helpers who never saw the lexicon, the exemplars or the detector.
+Every message is tried as written and in the mechanical forms of ``crisis_sets.FORMS``
+(capitals, curly quotes, hidden characters, look-alike letters, spaced letters). The target is
+100% recall; the floors below are what the detectors reach today, so any regression fails.
+The held-out files are never used to tune anything: ``tools/crisis_report.py`` reports them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from crisis_sets import FORMS, adjacent, positives, variants
+
+from bot.crisis.screen import CrisisScreen
+from bot.understanding.engine import Engine
+
+RECALL_FLOOR = {"dev": 0.97, "heldout": 0.94}
+"""Share of crisis messages (all forms) that get the crisis reply."""
+INFORMATIONAL_ALARM_CEILING = {"dev": 0.03, "heldout": 0.04}
+"""SPEC: full alarms on informational questions next to a crisis stay at or below 3%. The
+held-out third measures 3.5% (3 of 86): a known miss, held here so it gets no worse."""
+PAST_IDIOM_NEWS_ALARM_CEILING = 0.20
+
+
+@pytest.fixture(scope="module")
+def screen(engine: Engine) -> CrisisScreen:
+    return engine.crisis
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_crisis_recall_floor_in_every_form(screen: CrisisScreen, split: str) -> None:
+    caught: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for case in positives(split):
+        for form, text in variants(case):
+            total[form] += 1
+            caught[form] += screen.check(text).signal is not None
+    overall = sum(caught.values()) / sum(total.values())
+    assert overall >= RECALL_FLOOR[split], f"{split}: recall {overall:.1%}"
+    # Disguises must not hide a crisis the plain text shows: each form within 2 points.
+    plain = caught["plain"] / total["plain"]
+    for form in FORMS:
+        assert caught[form] / total[form] >= plain - 0.02, form
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_informational_questions_get_the_answer_not_the_alarm(
+    screen: CrisisScreen, split: str
+) -> None:
+    cases = [c for c in adjacent(split) if c.category == "informational"]
+    alarms = sum(screen.check(c.text).signal is not None for c in cases)
+    banners = sum(screen.check(c.text).adjacent for c in cases)
+    assert alarms / len(cases) <= INFORMATIONAL_ALARM_CEILING[split]
+    assert banners / len(cases) >= 0.6  # most carry the crisis line on top instead
+
+
+def test_past_idioms_and_news_mostly_stay_quiet(screen: CrisisScreen) -> None:
+    cases = [c for c in adjacent("dev") if c.category in ("past", "idiom", "news")]
+    alarms = sum(screen.check(c.text).signal is not None for c in cases)
+    assert alarms / len(cases) <= PAST_IDIOM_NEWS_ALARM_CEILING
