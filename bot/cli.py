@@ -16,9 +16,19 @@ from bot.yamlfile import ContentError
 
 
 def _parser() -> argparse.ArgumentParser:
+    from bot import __version__
+
     parser = argparse.ArgumentParser(
         prog="recovery-bot",
         description="A recovery-support chatbot for people affected by opioid addiction.",
+    )
+    parser.add_argument("--version", action="version", version=f"recovery-bot {__version__}")
+    parser.add_argument(
+        "--content",
+        type=Path,
+        metavar="PATH",
+        help="a folder holding your own intents/ and content/ (same as RECOVERY_BOT_HOME; "
+        "default: the copy installed with the bot)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
@@ -36,12 +46,33 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("file", type=Path, help="a YAML list of {text, expect}")
     ev.add_argument("--format", choices=("text", "json"), default="text")
     ev.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ev.add_argument(
+        "--targets",
+        choices=("chat", "real"),
+        default="chat",
+        help="SPEC's targets for chat-style messages (default) or for real questions",
+    )
     lint = sub.add_parser("lint", help="check the catalog and content against the content rules")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     lint.add_argument(
         "-v", "--verbose", action="store_true", help="also list each text a summary stands for"
     )
     sub.add_parser("stats", help="operator counts from the database (no personal data)")
+    sub.add_parser(
+        "doctor",
+        help="check a deploy: token, database, content, webhook, secret, clock (sends nothing)",
+    )
+    sub.add_parser(
+        "migrate", help="create or upgrade the database tables (the bot also does at start)"
+    )
+    health = sub.add_parser(
+        "healthcheck", help="exit 0 when the running bot answers GET /healthz on this machine"
+    )
+    health.add_argument("--port", type=int, help="default: $PORT, else 8080")
+    copy = sub.add_parser(
+        "copy-content", help="copy the catalog and texts in use to DIR, to edit your own"
+    )
+    copy.add_argument("dir", type=Path, metavar="DIR")
     review = sub.add_parser(
         "review",
         help="write the clinical review packet, or record a clinician's sign-off (--sign)",
@@ -147,13 +178,13 @@ def _ask(
     return 0
 
 
-def _eval(path: Path, fmt: str, strict: bool, out: TextIO) -> int:
-    from bot.evaluation import evaluate, format_report, load_cases
+def _eval(path: Path, fmt: str, strict: bool, out: TextIO, targets: str = "chat") -> int:
+    from bot.evaluation import TARGET_SETS, evaluate, format_report, load_cases
     from bot.understanding.engine import default_engine
 
     engine = default_engine()
     cases = load_cases(path, engine.catalog.intents)
-    report = evaluate(engine.decide, cases)
+    report = evaluate(engine.decide, cases, TARGET_SETS[targets])
     if fmt == "json":
         out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -161,9 +192,78 @@ def _eval(path: Path, fmt: str, strict: bool, out: TextIO) -> int:
     return 1 if strict and report.failed_targets() else 0
 
 
+def _healthcheck(port: int | None) -> int:
+    """GET /healthz of the bot on this machine (the container's HEALTHCHECK): 0 when it is up."""
+    import os
+    import urllib.error
+    import urllib.request
+
+    port = port or int(os.environ.get("PORT", "").strip() or 8080)
+    url = f"http://127.0.0.1:{port}/healthz"  # bot.telegram.webhook.HEALTH_PATH, kept light
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            ok = response.status == 200
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"recovery-bot healthcheck: {url}: {exc}", file=sys.stderr)
+        return 1
+    print(f"recovery-bot healthcheck: {url}: {'ok' if ok else 'not ready'}")
+    return 0 if ok else 1
+
+
+def _migrate(settings: Settings) -> int:
+    import asyncio
+
+    from bot.storage import Store
+    from bot.storage.errors import StorageError
+    from bot.storage.urls import resolve_database_url
+
+    async def migrate() -> None:
+        store = await Store.open(settings.database_url)
+        await store.close()
+
+    try:
+        where = resolve_database_url(settings.database_url).describe()
+        asyncio.run(migrate())
+    except StorageError as exc:
+        print(f"recovery-bot migrate: {exc}", file=sys.stderr)
+        return 1
+    print(f"recovery-bot migrate: {where} is at the latest schema")
+    return 0
+
+
+def _copy_content(target: Path) -> int:
+    from bot.paths import HOME_VARIABLE, copy_content, describe_root
+
+    try:
+        copy_content(target)
+    except (FileExistsError, OSError) as exc:
+        print(f"recovery-bot copy-content: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"copied the {describe_root()} to {target}/intents and {target}/content.\n"
+        f"Edit them, run `recovery-bot --content {target} lint`, then run the bot with\n"
+        f"{HOME_VARIABLE}={target.expanduser().resolve()} (or --content {target})."
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``recovery-bot`` console script."""
     args = _parser().parse_args(argv)
+    if args.content is not None:
+        from bot.paths import use_content_home
+
+        try:
+            use_content_home(args.content)
+        except ValueError as exc:
+            print(f"recovery-bot: {exc}", file=sys.stderr)
+            return 2
+    if args.command == "doctor":
+        from bot.doctor import run_doctor
+
+        return run_doctor()
+    if args.command == "healthcheck":
+        return _healthcheck(args.port)
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
@@ -177,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             return _ask(args.text, args.json, sys.stdout, sys.stdin, args.country)
         if args.command == "eval":
-            return _eval(args.file, args.format, args.strict, sys.stdout)
+            return _eval(args.file, args.format, args.strict, sys.stdout, args.targets)
         if args.command == "chat":
             from bot.chat import run_chat
 
@@ -196,6 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.storage.stats import run_stats
 
             return run_stats(settings)
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "copy-content":
+            return _copy_content(args.dir)
     except ContentError as exc:
         print(f"recovery-bot: content error: {exc}", file=sys.stderr)
         return 2

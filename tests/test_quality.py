@@ -38,6 +38,6 @@ def test_targets_match_the_spec() -> None:
         "answer_correct": (">=", 0.90),
         "answer_or_suggest": (">=", 0.97),
         "wrong_answer": ("<=", 0.02),
-        "false_alarm": ("<=", 0.03),
+        "false_alarm": ("<=", 0.01),
         "oos_fallback": (">=", 0.90),
     }

@@ -137,6 +137,7 @@ def main() -> int:
         ]
     )
     print(block)
+    _thresholds(data, correct, in_scope)
     if "--write" in sys.argv[1:]:
         target = ROOT / "bot" / "understanding" / "confidence.py"
         text = target.read_text(encoding="utf-8")
@@ -144,6 +145,28 @@ def main() -> int:
         target.write_text(text[:start] + block + text[end:], encoding="utf-8")
         print(f"written to {target}")
     return 0
+
+
+def _thresholds(data: list[Row], correct: list[float], in_scope: list[float]) -> None:
+    """What each answer threshold would do to the cross-validated realistic questions."""
+    real = [r for r in data if r[3] == REALISTIC_WEIGHT]
+    x = np.asarray([r[0] for r in real])
+    p_right = 1.0 / (1.0 + np.exp(-(x @ np.asarray(correct))))
+    p_topic = 1.0 / (1.0 + np.exp(-(x @ np.asarray(in_scope))))
+    on_topic = np.asarray([r[2] for r in real])
+    right = np.asarray([r[1] for r in real])
+    n = max(1, int(on_topic.sum()))
+    print(f"# realistic questions, cross-validated ({len(real)} ranked, {n} on topic):")
+    for topic_t in (0.5, 0.7, 0.9):
+        for answer_t in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
+            answered = (p_right >= answer_t) & (p_topic >= topic_t)
+            ok = int((answered & right & on_topic).sum())
+            wrong = int((answered & ~right & on_topic).sum())
+            off = int((answered & ~on_topic).sum())
+            print(
+                f"#   in_scope {topic_t:.2f} answer {answer_t:.2f}: answered right {ok / n:.1%}"
+                f", wrong {wrong / n:.1%}, off-topic answered {off}"
+            )
 
 
 def _wrap(weights: Sequence[float], per_line: int = 8) -> str:

@@ -44,8 +44,10 @@ class Thresholds:
     """Where confidence (``bot.understanding.confidence``) turns into an answer, a suggestion or
     a fallback."""
 
-    answer: float = 0.75
-    """Probability that the best intent is right, needed to answer with it."""
+    answer: float = 0.85
+    """Probability that the best intent is right, needed to answer with it. Chosen on
+    cross-validated realistic calibration questions: at 0.85 about 3-4% of on-topic questions
+    get a wrong answer (at 0.75, 6-7%); wrong answers matter more than missing ones."""
     in_scope: float = 0.9
     """Probability that the message is on a catalog topic, needed to offer anything."""
     safety_suggest: float = 50.0
