@@ -100,7 +100,9 @@ def minilm_ranker(engine: Engine) -> Ranker | None:
     return rank
 
 
-def measure(rank: Ranker, cases: Sequence[tuple[str, tuple[str, ...]]]) -> tuple[float, float, float]:
+def measure(
+    rank: Ranker, cases: Sequence[tuple[str, tuple[str, ...]]]
+) -> tuple[float, float, float]:
     top1 = top3 = 0
     start = time.perf_counter()
     for text, expect in cases:

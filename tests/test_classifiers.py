@@ -62,10 +62,10 @@ def test_a_message_never_shows_its_text() -> None:
 def test_a_broken_model_file_is_named_in_the_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"not a model")
-    with pytest.raises(ModelFileError, match="broken.npz"):
+    with pytest.raises(ModelFileError, match=r"broken\.npz"):
         LinearTextModel(broken, shared_embedder())
     np.savez(tmp_path / "other.npz", something=np.zeros(3))
-    with pytest.raises(ModelFileError, match="other.npz"):
+    with pytest.raises(ModelFileError, match=r"other\.npz"):
         LinearTextModel(tmp_path / "other.npz", shared_embedder())
 
 
