@@ -331,14 +331,17 @@ def test_out_of_scope_duplicates_and_overlaps(tree: Tree) -> None:
 # --- confusable ----------------------------------------------------------------------------
 
 
-def test_example_the_engine_answers_with_another_intent_is_an_error(tree: Tree) -> None:
+def test_an_example_filed_under_the_wrong_intent_is_flagged(tree: Tree) -> None:
+    # With nearest-meaning matching an example always reaches its own intent in the full
+    # catalog, so a misfiled example shows up in the held-out check (a warning), or as an
+    # error when the full engine still answers it with the other intent.
     examples = tree.intent("methadone")["examples"]
     assert isinstance(examples, list)
     examples.append("where can i get narcan")
     tree.save_intents()
-    (f,) = lint(tree, "confusable")
-    assert f.severity == "error"
-    assert "answers example 'where can i get narcan' with intent 'naloxone' (score" in f.message
+    found = [f for f in lint(tree, "confusable") if "where can i get narcan" in f.message]
+    assert len(found) == 1
+    assert "intent 'naloxone' (score" in found[0].message
 
 
 def test_example_confused_when_held_out_is_a_warning_with_the_score(tree: Tree) -> None:
