@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sys
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 from telegram.error import InvalidToken, TelegramError
@@ -104,7 +106,7 @@ def run(settings: Settings, *, err: TextIO | None = None) -> int:
 
             asyncio.run(serve(application, settings))
         else:
-            _poll(application)
+            _poll(application, health_port(os.environ))
     except InvalidToken:
         err.write(REJECTED_TOKEN)
         return EXIT_CONFIG
@@ -127,9 +129,35 @@ async def _preflight(settings: Settings) -> str | None:
         return f"recovery-bot: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc}).\n"
 
 
-def _poll(application: Any) -> None:
+def health_port(env: Mapping[str, str]) -> int | None:
+    """In polling mode, the port to serve ``/healthz`` on: ``PORT`` when the platform sets it.
+
+    A Procfile ``web`` process (Heroku, Dokku, Render) is killed unless it listens on ``$PORT``
+    soon after boot, and a container health check needs something to ask; a plain polling bot
+    (``worker``, no ``PORT``) listens on nothing.
+    """
+    raw = env.get("PORT", "").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 65536 else None
+
+
+def _poll(application: Any, port: int | None = None) -> None:
     from bot.telegram.app import ALLOWED_UPDATES, shutdown, startup
 
-    application.post_init = startup
-    application.post_shutdown = shutdown
+    server: Any = None
+
+    async def post_init(app: Any) -> None:
+        nonlocal server
+        if port is not None:
+            from bot.telegram.webhook import start_health_server
+
+            server = start_health_server(app, port)
+        await startup(app)
+
+    async def post_shutdown(app: Any) -> None:
+        if server is not None:
+            server.stop()
+        await shutdown(app)
+
+    application.post_init = post_init
+    application.post_shutdown = post_shutdown
     application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)

@@ -2,6 +2,8 @@
 
 PTB's built-in webhook server has no health check a platform could probe, so this follows
 PTB's "custom webhook bot" pattern: our server puts updates on ``application.update_queue``.
+In polling mode with ``PORT`` set, :func:`start_health_server` serves ``/healthz`` alone, so a
+platform's web process (Heroku, Render, Fly.io, a container health check) sees it listening.
 """
 
 from __future__ import annotations
@@ -93,6 +95,21 @@ def make_app(
             (path, UpdateHandler, {"bot_app": application, "secret": secret}),
         ]
     )
+
+
+def health_app(application: Application[Any, Any, Any, Any, Any, Any]) -> tornado.web.Application:
+    """The routes of polling mode: ``/healthz`` only."""
+    return tornado.web.Application([(HEALTH_PATH, HealthHandler, {"bot_app": application})])
+
+
+def start_health_server(
+    application: Application[Any, Any, Any, Any, Any, Any], port: int, address: str = "0.0.0.0"
+) -> tornado.httpserver.HTTPServer:
+    """Serve ``GET /healthz`` on ``port`` from the running event loop (polling mode)."""
+    server = tornado.httpserver.HTTPServer(health_app(application))
+    server.listen(port, address=address)
+    log.info("polling mode: health check on port %s%s", port, HEALTH_PATH)
+    return server
 
 
 async def serve(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings) -> None:
