@@ -77,16 +77,31 @@ def synthetic_matcher(rng: random.Random) -> tuple[Matcher, list[str]]:
     return Matcher(examples, {}, {}), queries
 
 
+def _rss_mib() -> float:
+    """This process's resident memory now, from /proc (Linux); 0 elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     args = parser.parse_args()
     rng = random.Random(7)
 
-    tracemalloc.start()
+    rss_before = _rss_mib()
     start = time.perf_counter()
     engine = Engine.load()
     startup = time.perf_counter() - start
+    rss_engine = _rss_mib() - rss_before
+    tracemalloc.start()
+    Engine.load()  # again, traced: Python-level peak while loading (tracing slows it down)
     _, peak_load = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(
@@ -94,7 +109,8 @@ def main() -> int:
         f"({len(engine.catalog.intents)} intents, "
         f"{sum(len(i.examples) for i in engine.catalog.intents.values())} examples)"
     )
-    print(f"peak memory while loading: {peak_load / 2**20:.1f} MiB")
+    print(f"peak memory while loading: {peak_load / 2**20:.1f} MiB (Python objects)")
+    print(f"resident memory the engine adds: {rss_engine:.1f} MiB (model, classifiers, catalog)")
 
     texts = messages(args.messages, rng)
     context = Context(country="US")
