@@ -7,6 +7,7 @@ from bot.storage.models import (
     ROLES,
     CheckinAnswer,
     CheckinSettings,
+    Erasure,
     Stats,
     User,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "CheckinSettings",
     "CorruptRowError",
     "DatabaseTarget",
+    "Erasure",
     "Stats",
     "StorageError",
     "Store",

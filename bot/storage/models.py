@@ -8,7 +8,34 @@ from datetime import date, datetime, time
 ROLES = ("recovery", "family", "supporter")
 FREQUENCIES = ("daily", "weekdays", "weekly", "off")
 # Counter names the bot uses; keys are ids (intent id, crisis kind), never message text.
-COUNTER_NAMES = ("intent_hit", "suggest", "fallback", "crisis", "message")
+COUNTER_NAMES = (
+    "intent_hit",
+    "suggest",
+    "fallback",
+    "crisis",
+    "message",
+    # Delivery (operator counts; logs carry no per-message lines): retries by cause
+    # (429, timeout, cut_off, error), sends given up by priority (crisis, reply, checkin),
+    # updates Telegram delivered again and that were not answered twice, people who blocked
+    # the bot.
+    "send_retry",
+    "send_failed",
+    "duplicate_update",
+    "blocked",
+)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What ``Store.forget`` did.
+
+    ``complete``: the person's rows are deleted and, on SQLite, their words were checked to be
+    gone from the database file and its WAL. False: the rows are deleted (the bot no longer
+    knows the person) but an open read transaction elsewhere kept old copies on disk for now;
+    the store wipes them in the background as soon as it can.
+    """
+
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,10 @@ class Stats:
     crisis_per_kind: dict[str, int] = field(default_factory=dict)
     feedback_per_intent: dict[str, tuple[int, int]] = field(default_factory=dict)  # (👍, 👎)
     since: date | None = None
+    send_retries: dict[str, int] = field(default_factory=dict)  # by cause
+    sends_failed: dict[str, int] = field(default_factory=dict)  # by priority
+    duplicate_updates: int = 0
+    blocked: int = 0
 
     @property
     def answers(self) -> int:

@@ -1,8 +1,9 @@
 """Tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` must produce exactly these.
 
 Privacy rule: tables either hold rows about one person (keyed by ``chat_id``, listed in
-PERSONAL_TABLES and erased by ``Store.forget``) or anonymous aggregates (ANONYMOUS_TABLES).
-A test fails when a table is added without being put in one of the two lists.
+PERSONAL_TABLES and erased by ``Store.forget``) or hold nothing about anyone: anonymous
+aggregates and operational bookkeeping (ANONYMOUS_TABLES). A test fails when a table is added
+without being put in one of the two lists.
 """
 
 from __future__ import annotations
@@ -142,6 +143,18 @@ feedback = Table(
     Column("not_helpful", BigInteger, nullable=False, server_default="0"),
 )
 
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    # Update ids are per bot; a new token (a new bot) starts its own sequence.
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    # When the first instance took it; rows older than two days are pruned (Telegram keeps
+    # an undelivered update for at most 24 hours, so it cannot come back after that).
+    Column("seen_at", UTCDateTime(), nullable=False),
+    Index("ix_processed_updates_seen_at", "seen_at"),
+)
+
 PERSONAL_TABLES: tuple[Table, ...] = (
     users,
     checkins,
@@ -149,4 +162,4 @@ PERSONAL_TABLES: tuple[Table, ...] = (
     safety_plans,
     group_settings,
 )
-ANONYMOUS_TABLES: tuple[Table, ...] = (counters, feedback)
+ANONYMOUS_TABLES: tuple[Table, ...] = (counters, feedback, processed_updates)

@@ -38,6 +38,15 @@ def format_stats(s: Stats) -> str:
     lines += [
         f"  {intent}: {up} / {down}" for intent, (up, down) in s.feedback_per_intent.items()
     ] or ["  (none)"]
+    retries = ", ".join(f"{cause} {n}" for cause, n in s.send_retries.items()) or "none"
+    failed = ", ".join(f"{kind} {n}" for kind, n in s.sends_failed.items()) or "none"
+    lines += [
+        f"-- delivery ({window}) --",
+        f"send retries: {sum(s.send_retries.values())} ({retries})",
+        f"sends given up: {sum(s.sends_failed.values())} ({failed})",
+        f"updates delivered twice by Telegram (answered once): {s.duplicate_updates}",
+        f"people who blocked the bot: {s.blocked}",
+    ]
     return "\n".join(lines)
 
 
