@@ -40,6 +40,26 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _logger_name(env: Mapping[str, str]) -> str | None:
+    raw = env.get("LOG_DEBUG", "").strip()
+    if not raw:
+        return None
+    if not all(part.isidentifier() for part in raw.split(".")):
+        raise ConfigError(
+            f"LOG_DEBUG takes one logger name such as telegram.ext.Application, got {raw!r}"
+        )
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of a deployment. Build it with :meth:`from_env`."""
@@ -53,6 +73,9 @@ class Settings:
     default_country: str | None = None
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    log_format: str = "text"
+    log_debug: str | None = None
+    telegram_send_timeout: float = 30.0
     checkin_grace_minutes: int = 120
     checkin_send_rate: float = 25.0
     checkin_tick_seconds: float = 30.0
@@ -84,6 +107,9 @@ class Settings:
             default_country=country,
             admin_ids=frozenset(admins),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
+            log_debug=_logger_name(env),
+            telegram_send_timeout=_float(env, "TELEGRAM_SEND_TIMEOUT", 30.0),
             checkin_grace_minutes=_int(env, "CHECKIN_GRACE_MINUTES", 120),
             checkin_send_rate=_float(env, "CHECKIN_SEND_RATE", 25.0),
             checkin_tick_seconds=_float(env, "CHECKIN_TICK_SECONDS", 30.0),

@@ -7,6 +7,7 @@ groups, errors); what a person reads with the real catalog is in test_conversati
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -101,8 +102,12 @@ async def bot_app(sqlite_store: Store) -> AsyncIterator[tuple[Any, RecordingRequ
 FAKE = FakeBotApi()
 
 
+_UPDATE_IDS = itertools.count(1)
+
+
 async def feed(app: Any, update: dict[str, Any]) -> None:
-    update.setdefault("update_id", 1)
+    # Each update its own id: the bot answers an update id once (Telegram's redeliveries).
+    update.setdefault("update_id", next(_UPDATE_IDS))
     await app.process_update(Update.de_json(update, app.bot))
 
 

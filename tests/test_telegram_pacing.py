@@ -11,7 +11,9 @@ import pytest
 
 from bot.config import Settings
 from bot.telegram.app import build_application
-from bot.telegram.pacing import PACE_SECONDS, ChatPacer, PacedRateLimiter, creates_message
+from bot.telegram.budget import LocalSendBudget
+from bot.telegram.limiter import DeliveryLimiter
+from bot.telegram.pacing import PACE_SECONDS, ChatPacer, creates_message
 
 PRIVATE = 1001
 OTHER = 1002
@@ -48,17 +50,19 @@ class Recorder:
         return {"ok": True}
 
 
-def limiter(clock: FakeClock, **pacer: Any) -> PacedRateLimiter:
+def limiter(clock: FakeClock, **pacer: Any) -> DeliveryLimiter:
     # Overall/group limits off: these tests look at the per-chat clock only.
-    return PacedRateLimiter(
-        overall_max_rate=0,
-        group_max_rate=0,
-        pacer=ChatPacer(clock=clock, sleep=clock.sleep, **pacer),
+    return DeliveryLimiter(
+        LocalSendBudget(
+            overall_rate=0,
+            group_per_minute=0,
+            pacer=ChatPacer(clock=clock, sleep=clock.sleep, **pacer),
+        )
     )
 
 
 async def send(
-    rl: PacedRateLimiter, rec: Recorder, chat: Any, endpoint: str = "sendMessage"
+    rl: DeliveryLimiter, rec: Recorder, chat: Any, endpoint: str = "sendMessage"
 ) -> None:
     data: dict[str, Any] = {"chat_id": chat, "text": "x"} if chat is not None else {}
     await rl.process_request(rec, (endpoint, data), {}, endpoint, data, None)
@@ -181,7 +185,9 @@ async def test_memory_stays_bounded_over_many_chats() -> None:
 async def test_real_clock_does_not_block_the_event_loop() -> None:
     """With the real clock, a waiting chat sleeps; other chats and other work keep running."""
     interval = 0.05
-    rl = PacedRateLimiter(overall_max_rate=0, group_max_rate=0, pacer=ChatPacer(interval))
+    rl = DeliveryLimiter(
+        LocalSendBudget(overall_rate=0, group_per_minute=0, pacer=ChatPacer(interval))
+    )
     rec = Recorder(time.monotonic)
     ticks = 0
 
@@ -207,5 +213,7 @@ async def test_real_clock_does_not_block_the_event_loop() -> None:
 def test_the_application_uses_the_pacing_rate_limiter() -> None:
     settings = Settings(telegram_bot_token="123:abc")
     app = build_application(settings, engine=object(), open_store=False)  # type: ignore[arg-type]
-    assert isinstance(app.bot.rate_limiter, PacedRateLimiter)
-    assert app.bot.rate_limiter.pacer.interval == PACE_SECONDS
+    assert isinstance(app.bot.rate_limiter, DeliveryLimiter)
+    budget = app.bot.rate_limiter.budget
+    assert isinstance(budget, LocalSendBudget)
+    assert budget.pacer.interval == PACE_SECONDS

@@ -31,12 +31,14 @@ class Reply:
 
     ``edit``: replace the message whose button was pressed (menu navigation) instead of sending
     a new one. ``toast``: a short acknowledgement (Telegram shows it on the pressed button).
+    ``urgent``: crisis help; a transport sends it ahead of everything else and keeps trying.
     """
 
     text: str
     buttons: Rows = ()
     edit: bool = False
     toast: bool = False
+    urgent: bool = False
 
     def all_buttons(self) -> list[Button]:
         """Buttons in reading order (the terminal numbers them this way)."""

@@ -225,7 +225,7 @@ class Conversation:
             # Country unknown: the reply lists the main national lines; one tap on a country
             # here shows that country's own lines.
             rows = menus.country_menu(self.engine, chat.language_code)
-        return [Reply(decision.reply, rows)]
+        return [Reply(decision.reply, rows, urgent=True)]
 
     async def _decision_replies(self, chat: Chat, decision: Decision) -> list[Reply]:
         if decision.kind == "answer" and decision.intent:
@@ -262,7 +262,7 @@ class Conversation:
         if context.safety_plan_text:
             text += "\n\n" + context.safety_plan_text
         rows = ((Button(texts.CHANGE_COUNTRY, actions.make(actions.COUNTRY_MENU)),),)
-        return [Reply(text, rows)]
+        return [Reply(text, rows, urgent=True)]
 
     # ----------------------------------------------------------------- commands
     async def handle_command(self, chat: Chat, name: str, args: str = "") -> list[Reply]:
@@ -438,9 +438,12 @@ class Conversation:
         if not chat.private:
             return [Reply(texts.PRIVATE_ONLY)]
         if args == ["yes"]:
-            await self.store.forget(chat.id)
+            erasure = await self.store.forget(chat.id)
             self.forget_cached(chat.id)
-            return [Reply(texts.FORGET_DONE)]
+            # Say "done" only when the store checked the words are gone from its files too.
+            if getattr(erasure, "complete", True):
+                return [Reply(texts.FORGET_DONE)]
+            return [Reply(texts.FORGET_FINISHING)]
         return [Reply(texts.FORGET_KEPT)]
 
 

@@ -93,6 +93,11 @@ FORGET_ASK = (
 FORGET_YES = "Yes, erase everything"
 FORGET_NO = "No, keep it"
 FORGET_DONE = "Done. I erased everything I kept about you. If you write again, I start fresh."
+FORGET_FINISHING = (
+    "I erased everything I kept about you, and I no longer know who you are. Clearing the "
+    "last leftover copy from the server's disk finishes in a minute. If you write again, "
+    "I start fresh."
+)
 FORGET_KEPT = "Okay, nothing was erased."
 
 PRIVATE_ONLY = (

@@ -12,16 +12,19 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.conversation import Conversation, load_features
 from bot.conversation.ports import EngineLike
 from bot.telegram import handlers
+from bot.telegram.budget import LocalSendBudget
 from bot.telegram.delivery import TelegramSender
-from bot.telegram.pacing import PacedRateLimiter
+from bot.telegram.limiter import DeliveryLimiter
+from bot.telegram.request import poll_request, send_request
 
 log = logging.getLogger(__name__)
 
@@ -47,18 +50,15 @@ NON_TEXT = (
 )
 
 
-def rate_limiter() -> PacedRateLimiter:
-    """Telegram's published limits: ~30 messages/s overall, 20/min per group, ~1/s per chat.
+CONCURRENT_UPDATES = 512
+"""Updates handled at once. Handlers mostly wait (on Telegram, on the send budget), so this is
+high: a crisis message must not queue behind hundreds of answers retrying through a storm."""
 
-    RetryAfter is retried; edits and button answers are not paced per chat.
-    """
-    return PacedRateLimiter(
-        overall_max_rate=30,
-        overall_time_period=1,
-        group_max_rate=20,
-        group_time_period=60,
-        max_retries=3,
-    )
+
+def rate_limiter(limit_rate: bool = True) -> DeliveryLimiter:
+    """Telegram's published limits (~30 messages/s overall, 20/min per group, ~1/s per chat),
+    crisis replies first, and the retry budgets of :mod:`bot.telegram.budget`."""
+    return DeliveryLimiter(LocalSendBudget() if limit_rate else LocalSendBudget.unlimited())
 
 
 def build_application(
@@ -79,14 +79,12 @@ def build_application(
     builder = builder.base_file_url(
         settings.telegram_api_base_url.rstrip("/").removesuffix("/bot") + "/file/bot"
     )
-    builder = builder.request(request or HTTPXRequest(connection_pool_size=16, read_timeout=15))
-    builder = builder.get_updates_request(
-        updates_request or HTTPXRequest(read_timeout=40, connect_timeout=10)
-    )
-    if limit_rate:
-        builder = builder.rate_limiter(rate_limiter())
+    builder = builder.request(request or send_request(read_timeout=settings.telegram_send_timeout))
+    builder = builder.get_updates_request(updates_request or poll_request())
+    # Always installed: it also retries. limit_rate=False only lifts the rate limits.
+    builder = builder.rate_limiter(rate_limiter(limit_rate))
     # Handlers are independent per chat; run them concurrently so one slow send can't stall all.
-    builder = builder.concurrent_updates(64)
+    builder = builder.concurrent_updates(CONCURRENT_UPDATES)
     application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
     application.bot_data["engine"] = engine
     application.bot_data["settings"] = settings
@@ -97,6 +95,8 @@ def build_application(
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """All handlers, in one place; order matters within group 0 (first match wins)."""
+    # Before every other handler: an update already taken (Telegram redelivered it) stops here.
+    application.add_handler(TypeHandler(Update, handlers.claim_update), group=-1)
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, handlers.on_edited))
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, handlers.on_command)
@@ -126,8 +126,11 @@ async def startup(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
         application.bot_data["store"] = store
         application.bot_data["owns_store"] = True
     conversation = Conversation(engine, store, settings)
-    load_features(conversation)
+    features = load_features(conversation)
     application.bot_data["services"] = handlers.Services(conversation, store)
+    limiter = application.bot.rate_limiter
+    if isinstance(limiter, DeliveryLimiter):
+        limiter.on_event = conversation.counters.add
     await conversation.start(TelegramSender(application.bot, store))
     commands = [BotCommand(name, text) for name, text in conversation.menu_commands()]
     await application.bot.set_my_commands(commands)
@@ -135,6 +138,25 @@ async def startup(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
         [BotCommand(name, text) for name, text in GROUP_COMMANDS],
         scope=BotCommandScopeAllGroupChats(),
     )
+    log.info(
+        "recovery-bot %s started: %s, %s database, %d intents in the catalog, features: %s",
+        version(),
+        f"webhook on port {settings.port}" if settings.webhook_url else "polling",
+        "PostgreSQL" if store.backend == "postgresql" else "SQLite",
+        len(engine.catalog.intents),
+        ", ".join(features) or "none",
+    )
+
+
+def version() -> str:
+    """The installed recovery-bot version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("recovery-bot")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 async def shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

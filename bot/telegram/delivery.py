@@ -1,67 +1,61 @@
-"""Sending with Telegram's failure modes handled: flood limits, timeouts, 5xx, blocked users.
+"""Sending replies: priorities, and what happens when a person blocked the bot.
 
-``AIORateLimiter`` (set up in :mod:`bot.telegram.app`) paces requests and retries RetryAfter;
-this module adds retries with backoff for timeouts and server errors, and turns a 403 (the
-person blocked the bot) into ``active=False`` in the store so check-ins stop.
+Retries, pacing and Telegram's limits live in the rate limiter (:mod:`bot.telegram.limiter`),
+which every call passes through; this module says how urgent each message is and turns a 403
+(the person blocked the bot) into ``active=False`` in the store so check-ins stop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden
 
 from bot.conversation.reply import Reply
+from bot.telegram.budget import Priority
 from bot.telegram.render import messages
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-RETRIES = 3
-BACKOFF = 0.5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-async def with_retry(call: Callable[[], Awaitable[T]], *, retries: int = RETRIES) -> T:
-    """Run ``call``; on timeouts, network and 5xx errors, and flood waits, retry with backoff."""
-    delay = BACKOFF
-    for attempt in range(retries + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            if attempt == retries:
-                raise
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            await asyncio.sleep(seconds + 0.1)
-        except (Forbidden, BadRequest):
-            raise  # permanent: retrying can't help (BadRequest subclasses NetworkError)
-        except (TimedOut, NetworkError):
-            if attempt == retries:
-                raise
-            await asyncio.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
+def priority_of(reply: Reply, default: Priority = Priority.REPLY) -> Priority:
+    """Crisis replies and help lines go first; everything else keeps ``default``."""
+    return Priority.CRISIS if getattr(reply, "urgent", False) else default
+
+
+def rate_args(bot: Bot, priority: Priority) -> dict[str, Any]:
+    """``rate_limit_args`` for a PTB call (only allowed when the bot has a rate limiter)."""
+    return {"rate_limit_args": priority} if getattr(bot, "rate_limiter", None) else {}
 
 
 async def mark_inactive(store: Any, chat_id: int) -> None:
     """The person blocked the bot: stop scheduled messages to them."""
     try:
-        if await store.get_user(chat_id) is not None:
+        user = await store.get_user(chat_id)
+        if user is not None and user.active:
             await store.update_user(chat_id, active=False)
-    except Exception:
-        log.exception("could not mark chat inactive")
+            log.info("a person blocked the bot; messages to them stop until they write again")
+            await store.count("blocked")
+    except Exception as exc:
+        log.error("could not mark a chat inactive: %s", type(exc).__name__)
 
 
 async def send_reply(
-    bot: Bot, chat_id: int, reply: Reply, *, reply_to: int | None = None
+    bot: Bot,
+    chat_id: int,
+    reply: Reply,
+    *,
+    reply_to: int | None = None,
+    priority: Priority | None = None,
 ) -> list[Message]:
-    """Send one reply (several messages when long). Raises Forbidden for the caller to handle."""
+    """Send one reply (several messages when long). Raises Forbidden for the caller to handle,
+    and ``GaveUp`` when the retry budget ran out (already logged)."""
+    level = priority if priority is not None else priority_of(reply)
     sent: list[Message] = []
     for text, markup in messages(reply):
         params = (
@@ -69,27 +63,26 @@ async def send_reply(
             if reply_to is not None and not sent
             else None
         )
-
-        async def call(
-            text: str = text,
-            markup: InlineKeyboardMarkup | None = markup,
-            params: ReplyParameters | None = params,
-        ) -> Message:
-            return await bot.send_message(
+        sent.append(
+            await bot.send_message(
                 chat_id,
                 text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 reply_parameters=params,
                 link_preview_options=NO_PREVIEW,
+                **rate_args(bot, level),
             )
-
-        sent.append(await with_retry(call))
+        )
     return sent
 
 
 class TelegramSender:
-    """``bot.conversation.Sender`` for Telegram: what check-ins use to reach people."""
+    """``bot.conversation.Sender`` for Telegram: what check-ins use to reach people.
+
+    Messages the bot starts itself go last in the send queue (``Priority.CHECKIN``), unless
+    the reply is urgent.
+    """
 
     def __init__(self, bot: Bot, store: Any) -> None:
         self.bot = bot
@@ -98,7 +91,9 @@ class TelegramSender:
     async def send(self, chat_id: int, reply: Reply) -> bool:
         """Deliver ``reply``; False (and the person marked inactive) when they blocked the bot."""
         try:
-            await send_reply(self.bot, chat_id, reply)
+            await send_reply(
+                self.bot, chat_id, reply, priority=priority_of(reply, Priority.CHECKIN)
+            )
         except Forbidden:
             await mark_inactive(self.store, chat_id)
             return False

@@ -17,12 +17,13 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.conversation import actions
 from bot.conversation.reply import Chat, Reply
 from bot.conversation.service import Conversation
-from bot.telegram.delivery import NO_PREVIEW, mark_inactive, send_reply, with_retry
+from bot.telegram.delivery import NO_PREVIEW, mark_inactive, send_reply
+from bot.telegram.limiter import GaveUp
 from bot.telegram.render import messages
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,10 @@ async def deliver(
     *,
     reply_to: int | None = None,
 ) -> None:
-    """Send replies; a 403 marks the person inactive instead of raising."""
+    """Send replies; a 403 marks the person inactive instead of raising.
+
+    A reply whose retry budget ran out (logged by the limiter) does not stop the next one.
+    """
     query = update.callback_query
     toast: str | None = None
     try:
@@ -89,13 +93,16 @@ async def deliver(
                 continue
             if reply.edit and query is not None and await _edit(query, reply):
                 continue
-            await send_reply(context.bot, chat.id, reply, reply_to=reply_to)
+            try:
+                await send_reply(context.bot, chat.id, reply, reply_to=reply_to)
+            except GaveUp:
+                continue
     except Forbidden:
         await mark_inactive(services(context).store, chat.id)
     finally:
         if query is not None:
             # A query older than ~15 min can't be answered; the reply still went out.
-            with contextlib.suppress(BadRequest):
+            with contextlib.suppress(BadRequest, GaveUp):
                 await query.answer(toast)
 
 
@@ -106,16 +113,17 @@ async def _edit(query: CallbackQuery, reply: Reply) -> bool:
         return False
     text, markup = parts[0]
     try:
-        await with_retry(
-            lambda: query.edit_message_text(
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
-            )
+        await query.edit_message_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
         )
     except BadRequest as exc:
+        # "not modified": an earlier try whose answer was lost already made the edit.
         return "not modified" in str(exc).lower()
+    except GaveUp:
+        return False
     return True
 
 
@@ -130,8 +138,23 @@ async def _drop_feedback_buttons(query: CallbackQuery) -> None:
         for row in message.reply_markup.inline_keyboard
     ]
     markup = InlineKeyboardMarkup([row for row in rows if row])
-    with contextlib.suppress(BadRequest):
+    with contextlib.suppress(BadRequest, GaveUp):
         await query.edit_message_reply_markup(markup)
+
+
+async def claim_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Group -1, before any handler: an update another instance (or an earlier delivery)
+    already took is dropped, so nobody is answered twice when Telegram redelivers it.
+
+    If the database cannot say, the update is answered (the error is logged): a possible
+    duplicate is better than a lost reply.
+    """
+    found = context.bot_data.get("services")
+    if found is None:
+        return
+    if not await found.store.claim_update(context.bot.id, update.update_id):
+        await found.conversation.counters.add("duplicate_update")
+        raise ApplicationHandlerStop
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -241,6 +264,8 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (never the text people wrote) and keep the bot running."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, GaveUp):
+        return  # logged once by the limiter
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if isinstance(context.error, Forbidden) and isinstance(update, Update):
         chat = update.effective_chat

@@ -2,8 +2,8 @@
 
 Telegram asks bots not to send more than about one message per second to a single chat; bursts
 (a long reply split into several messages, an answer plus a follow-up) earn a flood wait for that
-chat. ``AIORateLimiter`` only knows the overall and per-group limits, so :class:`PacedRateLimiter`
-adds a per-chat clock in front of it. Pacing lives in the rate limiter, not in
+chat. :class:`ChatPacer` is that per-chat clock; the send budget (:mod:`bot.telegram.budget`)
+puts it in front of the overall and per-group limits. Pacing lives in the rate limiter, not in
 :mod:`bot.telegram.delivery`, because every request passes through it with its endpoint name:
 only requests that create a message are paced, so edits and callback-query answers (a tap on a
 button) stay instant, and check-ins, handlers and anything added later are covered alike.
@@ -14,11 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
-
-from telegram import constants
-from telegram.ext import AIORateLimiter
 
 PACE_SECONDS = 1.0
 """Minimum gap between two new messages to the same chat (Telegram: ~1 message/s per chat)."""
@@ -34,7 +31,6 @@ UNPACED_SENDS = frozenset({"sendChatAction", "sendMessageDraft"})
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
-JSONDict = dict[str, Any]  # the Bot API's JSON object, as telegram.ext types it
 
 
 def creates_message(endpoint: str) -> bool:
@@ -88,6 +84,17 @@ class ChatPacer:
             await self._sleep(delay)
         return delay
 
+    def reserve(self, chat_id: int | str) -> None:
+        """Take the chat's next slot without waiting for it (a crisis reply goes at once);
+        messages queued after it are still spaced from it."""
+        now = self._clock()
+        self._next_free[chat_id] = max(now, self._next_free.get(chat_id, now)) + self.interval
+
+    def hold(self, chat_id: int | str, seconds: float) -> None:
+        """Telegram asked to wait ``seconds`` before writing to this chat again (429)."""
+        until = self._clock() + seconds
+        self._next_free[chat_id] = max(self._next_free.get(chat_id, until), until)
+
     def forget_idle(self, now: float | None = None) -> int:
         """Drop chats with no pending gap; returns how many were dropped."""
         now = self._clock() if now is None else now
@@ -100,54 +107,11 @@ class ChatPacer:
         return len(idle)
 
 
-def _chat_key(data: dict[str, Any]) -> int | str | None:
+def chat_key(data: dict[str, Any]) -> int | str | None:
+    """The chat a Bot API call goes to: 123 and "123" are one chat; "@channel" stays a name."""
     chat_id = data.get("chat_id")
     if chat_id is None:
         return None
-    # The same chat may arrive as 123 or "123"; "@channel" names stay strings.
     with contextlib.suppress(ValueError, TypeError):
         return int(chat_id)
     return str(chat_id)
-
-
-class PacedRateLimiter(AIORateLimiter):
-    """``AIORateLimiter`` (overall and per-group limits, RetryAfter retries) + per-chat pacing."""
-
-    __slots__ = ("pacer",)
-
-    def __init__(
-        self,
-        overall_max_rate: float = constants.FloodLimit.MESSAGES_PER_SECOND,
-        overall_time_period: float = 1,
-        group_max_rate: float = constants.FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
-        group_time_period: float = 60,
-        max_retries: int = 0,
-        *,
-        pacer: ChatPacer | None = None,
-    ) -> None:
-        super().__init__(
-            overall_max_rate=overall_max_rate,
-            overall_time_period=overall_time_period,
-            group_max_rate=group_max_rate,
-            group_time_period=group_time_period,
-            max_retries=max_retries,
-        )
-        self.pacer = pacer or ChatPacer()
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | JSONDict | list[JSONDict]:
-        """Wait for the chat's slot (new messages only), then apply the overall/group limits."""
-        chat = _chat_key(data)
-        if chat is not None and creates_message(endpoint):
-            # Before the overall limiter, so a chat's wait never holds capacity other chats need.
-            await self.pacer.wait(chat)
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
