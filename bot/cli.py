@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, BinaryIO, TextIO
 
 from bot.config import ConfigError, Settings
 from bot.yamlfile import ContentError
@@ -160,22 +163,46 @@ def _ask(
             return 2
         context = Context(country=code)
     if list(engine_text) == ["-"]:
-        for line in stdin:
-            text = line.rstrip("\r\n")
-            decision = engine.decide(text, context)
-            if as_json:
-                out.write(json.dumps(decision.to_json(text), ensure_ascii=False) + "\n")
-            else:
-                out.write(f"{decision.reply}\n\n")
+        for text in input_lines(stdin):
+            _answer(engine, text, context, as_json, out, end="\n\n")
             out.flush()
         return 0
-    text = " ".join(engine_text)
+    _answer(engine, clean_text(" ".join(engine_text)), context, as_json, out)
+    return 0
+
+
+def clean_text(text: str) -> str:
+    """Text from argv with undecodable bytes (kept by Python as lone surrogates) as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def input_lines(stdin: TextIO | BinaryIO) -> Iterator[str]:
+    """One str per input line, whatever the bytes: split on newline bytes only (so a lone
+    ``\r``, U+2028 or a NUL never splits a line), decoded as UTF-8 with errors replaced."""
+    raw: Any = getattr(stdin, "buffer", stdin)
+    for line in raw:
+        if isinstance(line, bytes):
+            line = line.removesuffix(b"\n").removesuffix(b"\r")
+            yield line.decode("utf-8", "replace")
+        else:
+            yield clean_text(line.removesuffix("\n").removesuffix("\r"))
+
+
+def json_line(data: Any) -> str:
+    """One JSON object on one line, valid UTF-8, safe for every line-splitting reader."""
+    from bot.logs import escape_line_separators
+
+    return escape_line_separators(json.dumps(data, ensure_ascii=False)) + "\n"
+
+
+def _answer(
+    engine: Any, text: str, context: Any, as_json: bool, out: TextIO, end: str = "\n"
+) -> None:
     decision = engine.decide(text, context)
     if as_json:
-        out.write(json.dumps(decision.to_json(text), ensure_ascii=False) + "\n")
+        out.write(json_line(decision.to_json(text)))
     else:
-        out.write(decision.reply + "\n")
-    return 0
+        out.write(decision.reply + end)
 
 
 def _eval(path: Path, fmt: str, strict: bool, out: TextIO, targets: str = "chat") -> int:
@@ -269,12 +296,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"recovery-bot: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    from bot import logs
+
+    # The bot itself logs at INFO by default; the terminal commands stay quiet (WARNING)
+    # unless LOG_LEVEL is set, so nothing comes between a person and the chat's welcome.
+    explicit = os.environ.get("LOG_LEVEL", "").strip()
+    logs.configure(
+        level=explicit or None,
+        default_level=logging.INFO if args.command == "run" else logging.WARNING,
+        fmt=settings.log_format,
+        token=settings.telegram_bot_token,
+        debug_module=settings.log_debug,
     )
     try:
         if args.command == "ask":
+            # Every output line must be valid UTF-8, whatever the locale says.
+            with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+                sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
             return _ask(args.text, args.json, sys.stdout, sys.stdin, args.country)
         if args.command == "eval":
             return _eval(args.file, args.format, args.strict, sys.stdout, args.targets)

@@ -90,5 +90,5 @@ def load_features(conversation: Conversation, package: str = FEATURES_PACKAGE) -
             register(conversation)
             loaded.append(info.name)
     if loaded:
-        log.info("features loaded: %s", ", ".join(loaded))
+        log.debug("features loaded: %s", ", ".join(loaded))
     return loaded

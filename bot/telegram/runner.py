@@ -45,38 +45,17 @@ To try the bot without Telegram, run `recovery-bot chat`.
 """
 
 
-class RedactToken(logging.Filter):
-    """Belt and braces: no log line ever carries the token, whatever library wrote it."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg = message.replace(self.token, "<token>")
-            record.args = None
-        return True
-
-
 def configure_logging(settings: Settings) -> None:
-    """Plain logs to stderr at LOG_LEVEL; httpx (which logs URLs, token included) kept quiet."""
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    """Quiet, private logs (:mod:`bot.logs`): INFO for our code, libraries at WARNING,
+    nothing personal at any level, the token redacted, LOG_FORMAT=json for collectors."""
+    from bot import logs
+
+    logs.configure(
+        level=settings.log_level,
+        fmt=settings.log_format,
+        token=settings.telegram_bot_token,
+        debug_module=settings.log_debug,
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # PTB's DEBUG lines hold whole updates (what people wrote) and aiosqlite's hold SQL
-    # parameters (safety plans): those loggers never go below INFO.
-    level = getattr(logging, settings.log_level, logging.INFO)
-    for name in ("telegram", "aiosqlite", "sqlalchemy.engine", "tornado.access"):
-        logging.getLogger(name).setLevel(max(level, logging.INFO))
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    if settings.telegram_bot_token:
-        redact = RedactToken(settings.telegram_bot_token)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(redact)
 
 
 def run(settings: Settings, *, err: TextIO | None = None) -> int:

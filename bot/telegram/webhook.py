@@ -75,14 +75,35 @@ class UpdateHandler(HealthHandler):
         if len(self.request.body) > MAX_BODY:
             self.set_status(413)
             return
-        try:
-            data = json.loads(self.request.body)
-            update = Update.de_json(data, self.application_.bot)
-        except (ValueError, TypeError, KeyError):
+        update = parse_update(self.request.body, self.application_.bot)
+        if update is None:
+            # Not an update: 400, so Telegram (or whoever sent it) does not get a 5xx and retry.
+            log.warning("webhook: refused a body that is not a Telegram update (400)")
             self.set_status(400)
             return
         await self.application_.update_queue.put(update)
         self.set_status(200)
+
+
+def parse_update(body: bytes, bot: Any) -> Update | None:
+    """The update in a webhook body, or None for anything else (never raises).
+
+    The body must be a JSON object with an integer ``update_id``: a list, a string, a number,
+    invalid JSON or UTF-8, or too deep a nesting is refused.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except Exception:  # PTB raises many kinds on malformed fields; the content is not logged
+        return None
 
 
 def make_app(
@@ -134,7 +155,7 @@ async def serve(application: Application[Any, Any, Any, Any, Any, Any], settings
                 allowed_updates=ALLOWED_UPDATES,
                 max_connections=40,
             )
-            log.info("webhook mode: listening on port %s", settings.port)
+            log.debug("webhook registered; listening on port %s", settings.port)
             await stop.wait()
         finally:
             if server is not None:
