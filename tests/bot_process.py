@@ -21,9 +21,9 @@ def bot_env(api: FakeBotApi, db: Path, **extra: str) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{db}",
         DEFAULT_COUNTRY="US",
         LOG_LEVEL="DEBUG",
-        **extra,
     )
-    return env
+    env.update(extra)  # may override the defaults above (LOG_LEVEL...)
+    return {k: v for k, v in env.items() if v is not None}
 
 
 async def start_bot(env: dict[str, str]) -> asyncio.subprocess.Process:

@@ -98,4 +98,5 @@ async def api() -> AsyncIterator[FakeBotApi]:
     try:
         yield fake
     finally:
+        await fake.close()
         await runner.cleanup()

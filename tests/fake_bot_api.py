@@ -4,8 +4,13 @@ It speaks enough of the Bot API for the bot: getMe, getUpdates (a real long poll
 and timeout), sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
 setMyCommands, setWebhook/deleteWebhook/getWebhookInfo, getChatMember. Responses are built
 from python-telegram-bot objects' ``to_dict()`` so they have Telegram's shape. Tests push
-updates as a user would and read what the bot sent; errors (403, 429 with retry_after, 400,
-500) can be injected per method.
+updates as a user would and read what the bot sent.
+
+Faults, per method and optionally per chat: errors (403, 429 with retry_after, 400, 5xx, with a
+JSON or an HTML body), answers cut off mid-body after the call was carried out (``truncate``),
+answers that come late after the call was carried out (``slow``), updates served again after
+the bot confirmed them (``redeliver``), and a seeded random ``storm`` of all of these.
+``delivered()`` counts the messages that reached "Telegram", whatever answer the bot got.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import random
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -50,7 +56,13 @@ INT_FIELDS = {"chat_id", "offset", "timeout", "limit", "message_id", "user_id", 
 
 @dataclass
 class Injected:
-    """An error the next matching call(s) get instead of success."""
+    """A fault the next matching call(s) get.
+
+    ``kind``: "error" (a JSON error answer, the call not carried out), "html" (an error answer
+    that is not JSON, like a proxy's page), "truncate" (the call carried out when ``deliver``,
+    its answer cut to ``keep`` of its length), "slow" (carried out at once, answered after
+    ``delay`` seconds).
+    """
 
     method: str
     code: int
@@ -58,6 +70,58 @@ class Injected:
     retry_after: int | None = None
     chat_id: int | None = None
     times: int = 1
+    kind: str = "error"
+    delay: float = 0.0
+    keep: float = 0.5
+    deliver: bool = True
+
+
+STORM_KINDS: dict[str, float] = {
+    "429": 0.3,
+    "5xx": 0.2,
+    "html": 0.1,
+    "truncate": 0.2,
+    "slow": 0.2,
+}
+"""The default mix of a storm's faults (weights)."""
+
+
+@dataclass
+class Storm:
+    """Random faults on ``methods`` (optionally only for ``chats``) at ``rate`` per call."""
+
+    rate: float
+    methods: tuple[str, ...]
+    kinds: dict[str, float]
+    slow_seconds: float
+    retry_after: int
+    chats: frozenset[int] | None
+    rng: random.Random
+    faults: list[tuple[str, int | None]] = field(default_factory=list)
+
+    def pick(self, method: str, chat_id: Any) -> Injected | None:
+        if method.lower() not in {m.lower() for m in self.methods}:
+            return None
+        if self.chats is not None and chat_id not in self.chats:
+            return None
+        if self.rng.random() >= self.rate:
+            return None
+        kind = self.rng.choices(list(self.kinds), weights=list(self.kinds.values()))[0]
+        self.faults.append((kind, chat_id))
+        if kind == "429":
+            return Injected(
+                method,
+                429,
+                f"Too Many Requests: retry after {self.retry_after}",
+                retry_after=self.retry_after,
+            )
+        if kind == "5xx":
+            return Injected(method, self.rng.choice((500, 502, 503)), "Internal Server Error")
+        if kind == "html":
+            return Injected(method, 502, "Bad Gateway", kind="html")
+        if kind == "truncate":
+            return Injected(method, 200, "", kind="truncate", keep=self.rng.uniform(0.1, 0.9))
+        return Injected(method, 200, "", kind="slow", delay=self.slow_seconds)
 
 
 @dataclass
@@ -94,6 +158,10 @@ class FakeBotApi:
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, User] = {}
         self.port = 0
+        self.history: dict[int, dict[str, Any]] = {}
+        self.again: list[dict[str, Any]] = []
+        self.storm_: Storm | None = None
+        self.closing = asyncio.Event()
 
     # ------------------------------------------------------------------ for tests
     @property
@@ -128,8 +196,21 @@ class FakeBotApi:
         update["update_id"] = update_id
         async with self._changed:
             self.updates.append(update)
+            self.history[update_id] = update
             self._changed.notify_all()
         return update_id
+
+    async def redeliver(self, update_id: int) -> None:
+        """Serve an update again, as Telegram does when the bot's confirmation got lost."""
+        async with self._changed:
+            self.again.append(self.history[update_id])
+            self._changed.notify_all()
+
+    async def close(self) -> None:
+        """End long polls and slow answers at once, so the server can stop without waiting."""
+        self.closing.set()
+        async with self._changed:
+            self._changed.notify_all()
 
     def message_update(
         self,
@@ -186,6 +267,58 @@ class FakeBotApi:
     ) -> None:
         """Make the next ``times`` calls of ``method`` (optionally to one chat) fail."""
         self.errors.append(Injected(method, code, description, retry_after, chat_id, times))
+
+    def truncate(
+        self,
+        method: str,
+        *,
+        chat_id: int | None = None,
+        times: int = 1,
+        keep: float = 0.5,
+        deliver: bool = True,
+    ) -> None:
+        """The next ``times`` calls are carried out (unless not ``deliver``) but their JSON
+        answer is cut to ``keep`` of its length, as a broken proxy or connection would."""
+        self.errors.append(
+            Injected(method, 200, "", None, chat_id, times, "truncate", keep=keep, deliver=deliver)
+        )
+
+    def slow(
+        self, method: str, seconds: float, *, chat_id: int | None = None, times: int = 1
+    ) -> None:
+        """The next ``times`` calls are carried out at once and answered after ``seconds``."""
+        self.errors.append(Injected(method, 200, "", None, chat_id, times, "slow", delay=seconds))
+
+    def storm(
+        self,
+        rate: float,
+        *,
+        seed: int = 12,
+        methods: tuple[str, ...] = ("sendMessage",),
+        kinds: dict[str, float] | None = None,
+        slow_seconds: float = 5.0,
+        retry_after: int = 1,
+        chats: set[int] | None = None,
+    ) -> Storm:
+        """Random faults at ``rate`` per call until :meth:`calm` (seeded: reproducible)."""
+        self.storm_ = Storm(
+            rate,
+            methods,
+            dict(kinds or STORM_KINDS),
+            slow_seconds,
+            retry_after,
+            frozenset(chats) if chats is not None else None,
+            random.Random(seed),
+        )
+        return self.storm_
+
+    def calm(self) -> None:
+        """End the storm."""
+        self.storm_ = None
+
+    def delivered(self, chat_id: int | None = None) -> list[Call]:
+        """sendMessage calls that reached the chat (a cut-off or late answer still delivered)."""
+        return [c for c in self.sent(chat_id) if "_failed" not in c.params]
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
         """Calls of ``method`` (optionally to one chat), in order."""
@@ -244,6 +377,34 @@ class FakeBotApi:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await self._params(request)
+        polling = method.lower() == "getupdates"
+        # A poll's fault hits the first answer that carries updates (see below).
+        injected = None if polling else self._fault(method, params)
+        if injected is not None and _not_carried_out(injected):
+            await self._record(method, {**params, "_failed": injected.code or 200})
+            return _failure(injected)
+        handler = getattr(self, f"api_{method.lower()}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        if method.lower() != "getupdates":
+            marker = {"_answer": injected.kind} if injected is not None else {}
+            await self._record(method, {**params, **marker})
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        if polling and result:
+            injected = self._fault(method, params)
+            if injected is not None and _not_carried_out(injected):
+                return _failure(injected)  # the updates stay pending, as with Telegram
+        body = json.dumps({"ok": True, "result": result})
+        if injected is not None and injected.kind == "truncate":
+            return _cut(body, injected.keep)
+        if injected is not None and injected.kind == "slow":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.closing.wait(), injected.delay)
+        return web.Response(body=body.encode(), content_type="application/json")
+
+    def _fault(self, method: str, params: dict[str, Any]) -> Injected | None:
         for injected in self.errors:
             if (
                 injected.method.lower() == method.lower()
@@ -251,18 +412,10 @@ class FakeBotApi:
                 and (injected.chat_id is None or injected.chat_id == params.get("chat_id"))
             ):
                 injected.times -= 1
-                await self._record(method, {**params, "_failed": injected.code})
-                extra = {"retry_after": injected.retry_after} if injected.retry_after else None
-                return _error(injected.code, injected.description, extra)
-        handler = getattr(self, f"api_{method.lower()}", None)
-        if handler is None:
-            return _error(404, "Not Found: method not found")
-        if method.lower() != "getupdates":
-            await self._record(method, params)
-        result = await handler(params)
-        if isinstance(result, web.Response):
-            return result
-        return web.json_response({"ok": True, "result": result})
+                return injected
+        if self.storm_ is not None:
+            return self.storm_.pick(method, params.get("chat_id"))
+        return None
 
     async def _record(self, method: str, params: dict[str, Any]) -> None:
         async with self._changed:
@@ -283,12 +436,18 @@ class FakeBotApi:
         async with self._changed:
             if offset:
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
-            while not self.updates and time.monotonic() < deadline:
+            while (
+                not self.updates
+                and not self.again
+                and time.monotonic() < deadline
+                and not self.closing.is_set()
+            ):
                 try:
                     await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
                 except TimeoutError:
                     break
-            return self.updates[:limit]
+            again, self.again = self.again, []
+            return (again + self.updates)[:limit]
 
     async def api_sendmessage(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
@@ -361,6 +520,30 @@ class FakeBotApi:
         return ChatMemberMember(user).to_dict()
 
 
+def _not_carried_out(injected: Injected) -> bool:
+    return injected.kind in ("error", "html") or (
+        injected.kind == "truncate" and not injected.deliver
+    )
+
+
+def _failure(injected: Injected) -> web.Response:
+    """The answer to a call that was not carried out."""
+    if injected.kind == "html":
+        page = f"<html><body><h1>{injected.code} {injected.description}</h1></body></html>"
+        return web.Response(status=injected.code, text=page, content_type="text/html")
+    if injected.kind == "truncate":
+        return _cut(json.dumps({"ok": True, "result": {"message_id": 1}}), injected.keep)
+    extra = {"retry_after": injected.retry_after} if injected.retry_after else None
+    return _error(injected.code, injected.description, extra)
+
+
+def _cut(body: str, keep: float) -> web.Response:
+    """A complete HTTP answer whose JSON body stops part way (at least one byte is missing)."""
+    data = body.encode()
+    size = min(len(data) - 1, max(1, int(len(data) * keep)))
+    return web.Response(body=data[:size], content_type="application/json")
+
+
 def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
     body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
     if parameters:
@@ -388,6 +571,7 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     try:
         yield api
     finally:
+        await api.close()
         await runner.cleanup()
 
 

@@ -1,0 +1,139 @@
+"""A fault storm against the real bot process: who got their reply, how often, how late.
+
+Shared by tests/test_hardening_e2e.py and bench/bench_delivery.py. People write at once (crisis
+messages and ordinary questions), the fake Bot API answers a share of the bot's sendMessage
+calls with a fault (429 retry_after, 5xx, an HTML error page, an answer cut off after the
+message went out, an answer that comes after the bot's timeout), and the figures count, per
+kind of reply: replies the bot had to send, replies that arrived, extra copies, replies lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from fake_bot_api import FakeBotApi
+
+QUESTIONS = ("what is methadone", "how does naloxone work", "what is buprenorphine")
+CRISIS = "i want to kill myself tonight"
+AFTER_CRISIS = "what is naltrexone"
+ORDINARY_MARK = "altrexone"
+"""In a crisis chat, the reply that is not the crisis reply answers about naltrexone."""
+
+
+@dataclass
+class Figures:
+    """Delivery of one kind of reply (crisis or ordinary)."""
+
+    kind: str
+    sent: int = 0
+    delivered: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    def row(self) -> str:
+        p50 = statistics.median(self.latencies) if self.latencies else float("nan")
+        top = max(self.latencies) if self.latencies else float("nan")
+        return (
+            f"{self.kind:<9} sent {self.sent:>4}  delivered {self.delivered:>4}  "
+            f"duplicates {self.duplicates:>3}  lost {self.lost:>3}  "
+            f"first copy p50 {p50:5.1f} s  max {top:5.1f} s"
+        )
+
+
+@dataclass
+class StormResult:
+    crisis: Figures
+    ordinary: Figures
+    faults: dict[str, int]
+    seconds: float
+
+    def table(self) -> str:
+        faults = ", ".join(f"{k} {n}" for k, n in sorted(self.faults.items()))
+        return "\n".join(
+            [
+                self.crisis.row(),
+                self.ordinary.row(),
+                f"faults injected: {faults}; {self.seconds:.0f} s",
+            ]
+        )
+
+
+async def run_storm(
+    api: FakeBotApi,
+    *,
+    people: int = 24,
+    in_crisis: int = 8,
+    rate: float = 0.4,
+    seed: int = 12,
+    slow_seconds: float = 3.0,
+    first_chat: int = 7_000_000,
+    settle: float = 90.0,
+    quiet: float = 4.0,
+) -> StormResult:
+    """Storm the bot (already running against ``api``) and count what people received."""
+    ordinary_chats = [first_chat + i for i in range(people)]
+    crisis_chats = set(first_chat + people + i for i in range(in_crisis))
+    storm = api.storm(
+        rate,
+        seed=seed,
+        slow_seconds=slow_seconds,
+        chats={*ordinary_chats, *crisis_chats},
+    )
+    start = time.monotonic()
+    for chat in ordinary_chats:
+        for text in QUESTIONS:
+            await api.say(chat, text)
+    for chat in sorted(crisis_chats):
+        await api.say(chat, CRISIS)
+        await api.say(chat, AFTER_CRISIS)
+
+    expected = {chat: len(QUESTIONS) for chat in ordinary_chats}
+    expected.update({chat: 2 for chat in crisis_chats})
+
+    def distinct(chat: int) -> int:
+        return len({c.params.get("text") for c in api.delivered(chat)})
+
+    deadline = start + settle
+    with contextlib.suppress(AssertionError):  # a timeout: what is missing counts as lost
+        await api.wait_for(
+            lambda _: all(distinct(c) >= n for c, n in expected.items()), timeout=settle
+        )
+    # Late copies (a retry after a timeout) come within seconds; wait until the line is quiet.
+    last = len(api.calls)
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet and time.monotonic() < deadline + quiet:
+        await asyncio.sleep(0.2)
+        if len(api.calls) != last:
+            last, quiet_since = len(api.calls), time.monotonic()
+    api.calm()
+
+    crisis, ordinary = Figures("crisis"), Figures("ordinary")
+    for chat, count in expected.items():
+        copies: dict[str, list[float]] = {}
+        for call in api.delivered(chat):
+            copies.setdefault(str(call.params.get("text")), []).append(call.at - start)
+        in_crisis_chat = chat in crisis_chats
+        kinds = {
+            text: (crisis if in_crisis_chat and ORDINARY_MARK not in text else ordinary)
+            for text in copies
+        }
+        wanted_crisis = 1 if in_crisis_chat else 0
+        crisis.sent += wanted_crisis
+        ordinary.sent += count - wanted_crisis
+        got_crisis = sum(1 for f in kinds.values() if f is crisis)
+        crisis.lost += max(0, wanted_crisis - got_crisis)
+        ordinary.lost += max(0, (count - wanted_crisis) - (len(copies) - got_crisis))
+        for text, times in copies.items():
+            figures = kinds[text]
+            figures.delivered += 1
+            figures.duplicates += len(times) - 1
+            figures.latencies.append(min(times))
+    faults: dict[str, int] = {}
+    for kind, _chat in storm.faults:
+        faults[kind] = faults.get(kind, 0) + 1
+    return StormResult(crisis, ordinary, faults, time.monotonic() - start)
