@@ -36,6 +36,10 @@ crisis messages and takes informational alarms from 11% to 2.4%."""
 GUARD_OVERRIDE = 0.95
 """A classifier this sure raises the alarm even where a lexicon guard read the message as a
 question or a worry ("i did too much, scared im gonna die")."""
+MIN_WORDS_FOR_MEANING = 2
+"""The classifier alone never raises the alarm on a single word: one word gives the meaning
+model too little to go on ("purple", "carburetor" read as alarming), and the crisis words that
+stand alone ("kms", "suicide", "overdose") are the lexicon's."""
 SEMANTIC_SCORE = 80.0
 """The Decision score of an alarm raised by the classifier alone."""
 
@@ -82,18 +86,22 @@ class CrisisScreen:
 
     def check(self, text: str | Message) -> CrisisCheck:
         """The verdict for ``text``. Never raises on any text."""
-        message = text
-        text = message.text if isinstance(message, Message) else message
+        message = text if isinstance(text, Message) else None
+        text = message.text if message is not None else str(text)
         found = self.lexicon.inspect(text)
         if self.classifier is None:
             return CrisisCheck(found.signal, found.guarded, found.signal is not None, 0.0)
+        if message is None:
+            message = Message.read(text, self.classifier.model.embedder)
         reading = self.classifier.read(message)
         signal = found.signal
         if signal is not None and reading.crisis < self.veto:
             signal = None
+        enough = len(message.normalized.split()) >= MIN_WORDS_FOR_MEANING
         if (
             signal is None
             and reading.alarm
+            and enough
             and (not found.guarded or reading.crisis >= GUARD_OVERRIDE)
         ):
             signal = CrisisSignal(reading.kind, SEMANTIC_SCORE, "semantic", language_of(text))
