@@ -372,3 +372,17 @@ def test_clock_without_telegram_is_checked_against_the_content() -> None:
     doctor.newest_review = TELEGRAM_NOW.date() - dt.timedelta(days=30)
     (check,) = doctor.clock()
     assert check.status == OK and "not compared" in check.message
+
+
+def test_migrate_command_then_doctor_finds_the_database_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    db = tmp_path / "new" / "bot.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    assert main(["migrate"]) == 0
+    assert "is at the latest schema" in capsys.readouterr().out
+    (check,) = _database({"DATABASE_URL": f"sqlite:///{db}"})
+    assert check.status == OK
+    assert main(["migrate"]) == 0  # again: nothing to do, no error
