@@ -124,6 +124,19 @@ def _review(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        from bot.paths import PACKAGED_ROOT, project_root
+
+        if project_root() == PACKAGED_ROOT:
+            # Sign-offs are records in content/: they belong in a copy someone keeps, not in
+            # an installed package that the next upgrade replaces.
+            print(
+                "recovery-bot review --sign records the sign-off in content/, which here is the "
+                "copy installed with the bot (an upgrade would lose it). Sign in a checkout, or "
+                "in your own copy: recovery-bot copy-content DIR, then "
+                "recovery-bot --content DIR review --sign ...",
+                file=sys.stderr,
+            )
+            return 2
         return run_sign(args.reviewer, args.role, args.answers, args.all, args.notes, args.on)
     fmt = args.format
     if fmt is None:

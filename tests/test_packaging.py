@@ -140,3 +140,17 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"recovery-bot {bot.__version__}"
+
+
+def test_sign_off_is_refused_on_the_installed_copy(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    packaged = tmp_path / "bot" / "_content"
+    (packaged / "intents").mkdir(parents=True)
+    (packaged / "content").mkdir()
+    monkeypatch.setattr(paths, "PACKAGED_ROOT", packaged)
+    monkeypatch.delenv(paths.HOME_VARIABLE, raising=False)
+    args = ["review", "--sign", "--reviewer", "Dr A", "--role", "physician", "--all"]
+    assert main(args) == 2
+    assert "copy-content" in capsys.readouterr().err
+    assert not (packaged / "content" / "signoffs.yaml").exists()
