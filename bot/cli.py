@@ -238,7 +238,15 @@ def _healthcheck(port: int | None) -> int:
     import urllib.error
     import urllib.request
 
-    port = port or int(os.environ.get("PORT", "").strip() or 8080)
+    if port is None:
+        raw = os.environ.get("PORT", "").strip() or "8080"
+        if not raw.isdigit():
+            print(
+                f"recovery-bot healthcheck: PORT must be a port number, got {raw!r}",
+                file=sys.stderr,
+            )
+            return 1
+        port = int(raw)
     url = f"http://127.0.0.1:{port}/healthz"  # bot.telegram.webhook.HEALTH_PATH, kept light
     try:
         with urllib.request.urlopen(url, timeout=5) as response:

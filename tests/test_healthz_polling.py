@@ -80,3 +80,16 @@ def test_health_port_comes_from_port_only() -> None:
     assert health_port({"PORT": ""}) is None
     assert health_port({"PORT": "0"}) is None
     assert health_port({"PORT": "70000"}) is None
+
+
+def test_healthcheck_fails_cleanly_without_a_server_or_with_a_bad_port(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("PORT", "not-a-port")
+    assert main(["healthcheck"]) == 1
+    assert "PORT must be a port number" in capsys.readouterr().err
+    monkeypatch.setenv("PORT", str(_free_port()))
+    assert main(["healthcheck"]) == 1
+    assert "/healthz" in capsys.readouterr().err
