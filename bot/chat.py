@@ -7,8 +7,10 @@ Buttons are shown as numbered choices; typing the number picks one. Reads lines 
 from __future__ import annotations
 
 import asyncio
+import string
 import sys
 import textwrap
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from bot.config import Settings
@@ -19,6 +21,7 @@ TERMINAL_CHAT_ID = 1
 
 QUIT = {"/quit", "/exit", "/q"}
 INTRO = "recovery-bot chat: type a question, a number to pick a choice, or /quit to leave.\n"
+SCALE_HINT = "(type the number you pick)"
 BYE = "Take care. /crisis in any chat shows help lines.\n"
 
 
@@ -43,11 +46,18 @@ class ChatSession:
         self.out = out
         self.width = width
         self.chat = Chat(TERMINAL_CHAT_ID, "private", TERMINAL_CHAT_ID)
-        self.choices: list[Button] = []
+        self.choices: dict[str, Button] = {}
 
     def show(self, replies: list[Reply]) -> None:
-        """Print replies; their buttons become choices 1..n (replacing the previous ones)."""
-        choices: list[Button] = []
+        """Print replies; their buttons become the choices (replacing the previous ones).
+
+        A row of number buttons (the 0-10 craving scale) is a scale: typing a number picks the
+        button with that number, never the n-th choice. When a scale is shown, the other
+        choices are lettered [a], [b]... so a number can mean only one thing.
+        """
+        has_scale = any(_is_scale(row) for reply in replies for row in reply.buttons)
+        choices: dict[str, Button] = {}
+        keys = iter(_letters() if has_scale else (str(n) for n in range(1, 1000)))
         for reply in replies:
             if reply.toast:
                 self.out.write(f"({reply.text})\n\n")
@@ -55,27 +65,47 @@ class ChatSession:
             for paragraph in reply.text.split("\n"):
                 wrapped = textwrap.wrap(paragraph, self.width, subsequent_indent="  ")
                 self.out.write(("\n".join(wrapped) if wrapped else "") + "\n")
-            for button in reply.all_buttons():
-                choices.append(button)
-                self.out.write(f"  [{len(choices)}] {button.label}\n")
+            scale = [button for row in reply.buttons if _is_scale(row) for button in row]
+            if scale:
+                choices.update((button.label, button) for button in scale)
+                labels = "  ".join(button.label for button in scale)
+                self.out.write(f"  {labels}  {SCALE_HINT}\n")
+            for row in reply.buttons:
+                if _is_scale(row):
+                    continue
+                for button in row:
+                    key = next(keys)
+                    choices[key] = button
+                    self.out.write(f"  [{key}] {button.label}\n")
             self.out.write("\n")
         if choices:
             self.choices = choices
         self.out.flush()
 
     async def handle(self, line: str) -> list[Reply]:
-        """One line the person typed: a number, a command or a message."""
+        """One line the person typed: a choice, a command or a message."""
         text = line.strip()
-        if text.isdigit() and self.choices:
-            number = int(text)
-            if 1 <= number <= len(self.choices):
-                return await self.conversation.handle_action(
-                    self.chat, self.choices[number - 1].action
-                )
+        chosen = self.choices.get(text.lower())
+        if chosen is not None:
+            return await self.conversation.handle_action(self.chat, chosen.action)
         if text.startswith("/"):
             head, _, args = text.partition(" ")
             return await self.conversation.handle_command(self.chat, head[1:], args.strip())
         return await self.conversation.handle_text(self.chat, text)
+
+
+def _is_scale(row: tuple[Button, ...]) -> bool:
+    """A row of buttons labelled 0, 1, 2...: typing the number picks the button so labelled."""
+    return len(row) > 1 and all(button.label.isdigit() for button in row)
+
+
+def _letters() -> Iterator[str]:
+    """a, b, ... z, then aa, ab...: choice keys when numbers belong to a scale."""
+    letters = string.ascii_lowercase
+    yield from letters
+    for first in letters:
+        for second in letters:
+            yield first + second
 
 
 async def chat_loop(

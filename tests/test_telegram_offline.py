@@ -306,3 +306,17 @@ def test_missing_or_malformed_token_exits_2_with_help(token: str | None) -> None
     assert code == 2
     assert "@BotFather" in err.getvalue() and "recovery-bot chat" in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+async def test_craving_pick_after_struggling_stores_that_number(bot_app: Any) -> None:
+    from datetime import datetime, timezone
+
+    app, request, store = bot_app
+    await feed(app, FAKE.message_update(PERSON, "/checkin now"))
+    assert "v1:ci:m:struggling" in buttons(request.sent()[-1])
+    await feed(app, await _press(PERSON, "v1:ci:m:struggling"))
+    scale = buttons(request.sent()[-1])
+    assert [f"v1:ci:c:{n}" for n in range(11)] == [b for b in scale if b[8:].isdigit()]
+    await feed(app, await _press(PERSON, "v1:ci:c:7"))
+    answers = await store.checkin_answers(PERSON, datetime(2000, 1, 1, tzinfo=timezone.utc))
+    assert [(a.mood, a.craving) for a in answers] == [("struggling", None), ("craving", 7)]
