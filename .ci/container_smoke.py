@@ -87,8 +87,9 @@ async def run(venv: Path) -> int:
         assert "naloxone" in reply.params["text"].lower(), reply.params["text"]
         print("a person's message was answered")
         before = len(api.calls)
-        _, report = await command("doctor")
+        _, report = await command("doctor")  # in full: lint's rules included
         print(report.rstrip())
+        assert "doctor: ready" in report and "no content errors" in report, report
         doctor_calls = {c.method for c in api.calls[before:]} - {"getUpdates", "sendMessage"}
         # The bot itself may send in the meantime; doctor's own calls are read-only.
         assert doctor_calls <= {"getMe", "getWebhookInfo"}, doctor_calls

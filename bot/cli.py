@@ -61,9 +61,14 @@ def _parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="also list each text a summary stands for"
     )
     sub.add_parser("stats", help="operator counts from the database (no personal data)")
-    sub.add_parser(
+    doctor = sub.add_parser(
         "doctor",
         help="check a deploy: token, database, content, webhook, secret, clock (sends nothing)",
+    )
+    doctor.add_argument(
+        "--no-lint",
+        action="store_true",
+        help="skip the content rules (about 20 s); the content must still load",
     )
     sub.add_parser(
         "migrate", help="create or upgrade the database tables (the bot also does at start)"
@@ -309,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "doctor":
         from bot.doctor import run_doctor
 
-        return run_doctor()
+        return run_doctor(lint=not args.no_lint)
     if args.command == "healthcheck":
         return _healthcheck(args.port)
     try:

@@ -323,6 +323,8 @@ class Doctor:
             )
         if self.lint:
             yield from self._lint(root)
+        else:
+            yield Check("lint", SKIP, "content rules not checked (--no-lint)")
 
     def _lint(self, root: Path) -> Iterator[Check]:
         from bot.lint import run_rules
