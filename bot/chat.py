@@ -7,10 +7,14 @@ Buttons are shown as numbered choices; typing the number picks one. Reads lines 
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
 import string
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, TextIO
 
 from bot.config import Settings
@@ -19,9 +23,10 @@ from bot.conversation import Button, Chat, Conversation, Reply, load_features
 TERMINAL_CHAT_ID = 1
 """The terminal person's chat id in the store (Telegram ids of real people are far larger)."""
 
-QUIT = {"/quit", "/exit", "/q"}
+QUIT = {"/quit", "/exit", "/q", "quit", "exit", "bye", "goodbye"}
 INTRO = "recovery-bot chat: type a question, a number to pick a choice, or /quit to leave.\n"
 SCALE_HINT = "(type the number you pick)"
+HELP_QUIT = "/quit – leave this chat (or type exit or bye, or press Ctrl-C or Ctrl-D)"
 BYE = "Take care. /crisis in any chat shows help lines.\n"
 
 
@@ -41,10 +46,10 @@ class TerminalSender:
 class ChatSession:
     """One terminal conversation: prints replies, remembers the last numbered choices."""
 
-    def __init__(self, conversation: Conversation, out: TextIO, width: int = 78) -> None:
+    def __init__(self, conversation: Conversation, out: TextIO, width: int | None = None) -> None:
         self.conversation = conversation
         self.out = out
-        self.width = width
+        self.fixed_width = width
         self.chat = Chat(TERMINAL_CHAT_ID, "private", TERMINAL_CHAT_ID)
         self.choices: dict[str, Button] = {}
 
@@ -62,9 +67,7 @@ class ChatSession:
             if reply.toast:
                 self.out.write(f"({reply.text})\n\n")
                 continue
-            for paragraph in reply.text.split("\n"):
-                wrapped = textwrap.wrap(paragraph, self.width, subsequent_indent="  ")
-                self.out.write(("\n".join(wrapped) if wrapped else "") + "\n")
+            self.out.write(wrap(reply.text, self.width) + "\n")
             scale = [button for row in reply.buttons if _is_scale(row) for button in row]
             if scale:
                 choices.update((button.label, button) for button in scale)
@@ -78,9 +81,17 @@ class ChatSession:
                     choices[key] = button
                     self.out.write(f"  [{key}] {button.label}\n")
             self.out.write("\n")
-        if choices:
+        if not all(reply.toast for reply in replies):
+            # Numbers refer only to the last menu shown: a reply without one clears them.
             self.choices = choices
         self.out.flush()
+
+    @property
+    def width(self) -> int:
+        """The terminal's width now (it may have been resized), or the fixed one."""
+        if self.fixed_width:
+            return self.fixed_width
+        return max(20, shutil.get_terminal_size().columns - 1)
 
     async def handle(self, line: str) -> list[Reply]:
         """One line the person typed: a choice, a command or a message."""
@@ -90,8 +101,37 @@ class ChatSession:
             return await self.conversation.handle_action(self.chat, chosen.action)
         if text.startswith("/"):
             head, _, args = text.partition(" ")
-            return await self.conversation.handle_command(self.chat, head[1:], args.strip())
+            replies = await self.conversation.handle_command(self.chat, head[1:], args.strip())
+            if head.lower() == "/help" and replies:
+                # Leaving is the terminal's own command; Telegram has no /quit.
+                first = replies[0]
+                replies[0] = replace(first, text=f"{first.text}\n\n{HELP_QUIT}")
+            return replies
         return await self.conversation.handle_text(self.chat, text)
+
+
+BULLET = re.compile(r"^(\s*(?:[-*•]|\d+[.)])\s+)")
+
+
+def wrap(text: str, width: int) -> str:
+    """Wrap each line of ``text`` to ``width`` at spaces, never inside a word.
+
+    Plain sentences get no indent at all; a list item's continuation lines line up with its
+    text after the bullet, so it still reads as one item.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        bullet = BULLET.match(line)
+        indent = " " * len(bullet.group(1)) if bullet else ""
+        wrapped = textwrap.wrap(
+            line,
+            width,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        out.append("\n".join(wrapped))
+    return "\n".join(out)
 
 
 def _is_scale(row: tuple[Button, ...]) -> bool:
@@ -108,10 +148,29 @@ def _letters() -> Iterator[str]:
             yield first + second
 
 
+def _start_reader(inp: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str]:
+    """Lines from ``inp`` on a daemon thread ("" at the end of input).
+
+    A daemon thread, not the loop's executor: Ctrl-C must leave at once, and an executor
+    thread blocked in ``readline`` would hold the process until Enter is pressed.
+    """
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            line = inp.readline()
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+            if not line:
+                return
+
+    threading.Thread(target=read, name="chat-input", daemon=True).start()
+    return lines
+
+
 async def chat_loop(
     settings: Settings, inp: TextIO, out: TextIO, *, engine: Any = None, store: Any = None
 ) -> int:
-    """Open the store, greet, then answer line by line until /quit or end of input."""
+    """Open the store, greet, then answer line by line until /quit, Ctrl-C or end of input."""
     from bot.storage import Store
 
     if engine is None:
@@ -128,23 +187,26 @@ async def chat_loop(
         await conversation.start(TerminalSender(session))
         out.write(INTRO + "\n")
         session.show(await conversation.handle_command(session.chat, "start"))
-        loop = asyncio.get_running_loop()
+        # A thread reads input so scheduled check-ins can still print meanwhile.
+        lines = _start_reader(inp, asyncio.get_running_loop())
         while True:
             out.write("> ")
             out.flush()
-            # A thread reads input so scheduled check-ins can still print meanwhile.
-            line = await loop.run_in_executor(None, inp.readline)
+            line = await lines.get()
             if not line:
                 out.write("\n")
                 break
-            if line.strip().lower() in QUIT:
+            if line.strip().lower().rstrip(".!") in QUIT:
                 break
             if not line.strip():
                 continue
             session.show(await session.handle(line))
+    except asyncio.CancelledError:
+        # Ctrl-C: asyncio.run cancels this task; leave at once, kindly.
+        out.write("\n")
+    finally:
         out.write(BYE)
         out.flush()
-    finally:
         await conversation.stop()
         if owns_store:
             await store.close()
@@ -161,4 +223,6 @@ def run_chat(settings: Settings, inp: TextIO | None = None, out: TextIO | None =
         sys.stderr.write(f"recovery-bot: cannot open the database: {exc}\n")
         return 2
     except KeyboardInterrupt:
+        # Ctrl-C before the conversation started (e.g. while the models load).
+        (out or sys.stdout).write(f"\n{BYE}")
         return 0

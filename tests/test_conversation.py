@@ -47,12 +47,14 @@ async def test_role_choice_is_stored_and_leads_to_country(conv: Conversation) ->
     assert (await conv.store.get_user(ME.id)).country == "US"  # type: ignore[union-attr]
 
 
-async def test_answer_has_related_feedback_and_help(conv: Conversation) -> None:
+async def test_answer_has_four_choices_feedback_help_and_more(conv: Conversation) -> None:
     (answer,) = await conv.handle_text(ME, "what is methadone")
     acts = actions([answer])
-    assert "v1:f:methadone:1" in acts and "v1:f:methadone:0" in acts and "v1:h" in acts
+    assert acts == ["v1:f:methadone:1", "v1:f:methadone:0", "v1:h", "v1:mo:methadone"]
+    (more,) = await conv.handle_action(ME, "v1:mo:methadone")
     related = conv.engine.catalog.intents["methadone"].related
-    assert any(f"v1:t:{r}" in acts for r in related)
+    assert [f"v1:t:{r}" for r in related] == actions([more])[: len(related)]
+    assert "v1:m" in actions([more])
 
 
 async def test_fallback_offers_topics_and_help(conv: Conversation) -> None:

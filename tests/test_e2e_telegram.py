@@ -42,10 +42,13 @@ async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path:
 
         (answer,) = await me.say("what is methadone")
         assert "v1:f:methadone:1" in buttons(answer)
-        related = [b for b in buttons(answer) if b.startswith("v1:t:")]
+        assert len(buttons(answer)) <= 4 and "v1:mo:methadone" in buttons(answer)
+        (more,) = await me.press("v1:mo:methadone")
+        related = [b for b in buttons(more) if b.startswith("v1:t:")]
         assert related
-        (suggest,) = await me.say("meds")
+        (suggest,) = await me.say("hmm maybe meds or methadone or bupe")
         assert suggest.params["text"] and sum(b.startswith("v1:t:") for b in buttons(suggest)) >= 2
+        assert "1." not in suggest.params["text"]  # the titles are the buttons, shown once
         (fallback,) = await me.say("what's the best pizza topping")
         assert any(b.startswith("v1:g:") for b in buttons(fallback))
         (tapped,) = await me.press(related[0])

@@ -147,7 +147,7 @@ async def test_answer_text_is_escaped_and_has_feedback_buttons(bot_app: Any) -> 
     await feed(app, FAKE.message_update(PERSON, "what is methadone"))
     (sent,) = request.sent()
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in sent["text"]
-    assert {"v1:f:methadone:1", "v1:f:methadone:0", "v1:t:naloxone"} <= set(buttons(sent))
+    assert {"v1:f:methadone:1", "v1:f:methadone:0", "v1:mo:methadone"} <= set(buttons(sent))
 
 
 async def test_long_reply_is_split_below_limit_with_buttons_last(bot_app: Any) -> None:

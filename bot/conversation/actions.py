@@ -18,6 +18,7 @@ COUNTRY_MENU = "cm"  # v1:cm                 the country choice
 FEEDBACK = "f"  # v1:f:<intent_id>:<1|0>   was this helpful
 SAFETY_PLAN = "sp"  # v1:sp:<op>           safety-plan flow
 FORGET = "fg"  # v1:fg:<yes|no>            erase everything
+MORE = "mo"  # v1:mo:<intent_id>           an answer's related topics
 
 
 def make(kind: str, *args: str) -> str:

@@ -235,21 +235,39 @@ class Conversation:
             await self.counters.add("suggest")
             rows = menus.topic_rows(self.engine, decision.suggestions)
             extra = (Button(texts.NONE_OF_THESE, actions.make(actions.MENU)), menus.HELP_BUTTON)
-            return [Reply(decision.reply, (*rows, extra))]
+            text = self._without_listed(decision.reply, decision.suggestions)
+            return [Reply(text, (*rows, extra))]
         await self.counters.add("fallback")
         return [Reply(decision.reply, menus.groups_menu(self.engine))]
 
+    def _without_listed(self, text: str, intent_ids: tuple[str, ...]) -> str:
+        """The suggestion text without its numbered list of titles: the buttons show them."""
+        titles = {str(getattr(self.engine.catalog.intents.get(i), "title", "")) for i in intent_ids}
+        kept = [
+            line
+            for line in text.split("\n")
+            if not (line[:1].isdigit() and line.partition(". ")[2] in titles)
+        ]
+        return "\n".join(kept).strip()
+
     def _answer(self, decision: Decision) -> Reply:
-        """An answer with related topics, feedback buttons and the way to help."""
+        """An answer with four choices: feedback, the way to help, and "More" for the rest."""
         intent_id = decision.intent or ""
-        intent = self.engine.catalog.intents.get(intent_id)
-        related = tuple(getattr(intent, "related", ()))[:MAX_RELATED]
-        rows = menus.topic_rows(self.engine, related)
         feedback = (
             Button(texts.FEEDBACK_YES, actions.make(actions.FEEDBACK, intent_id, "1")),
             Button(texts.FEEDBACK_NO, actions.make(actions.FEEDBACK, intent_id, "0")),
         )
-        return Reply(decision.reply, (*rows, feedback, menus.NAV_ROW))
+        more = Button(texts.MORE_BUTTON, actions.make(actions.MORE, intent_id))
+        return Reply(decision.reply, (feedback, (menus.HELP_BUTTON, more)))
+
+    async def _act_more(self, chat: Chat, args: list[str]) -> list[Reply]:
+        """Behind an answer's "More": its related topics and all topics."""
+        if len(args) != 1 or args[0] not in self.engine.catalog.intents:
+            return await self.old_button(chat)
+        intent = self.engine.catalog.intents[args[0]]
+        related = tuple(getattr(intent, "related", ()))[:MAX_RELATED]
+        rows = menus.topic_rows(self.engine, related)
+        return [Reply(texts.MORE_TOPICS, (*rows, (menus.TOPICS_BUTTON,)))]
 
     async def non_text(self, chat: Chat) -> list[Reply]:
         """Stickers, photos, voice: the bot reads text; say so kindly, with the way to help."""
@@ -459,4 +477,5 @@ _ACTIONS: dict[str, _ActionMethod] = {
     actions.FEEDBACK: Conversation._act_feedback,
     actions.SAFETY_PLAN: Conversation._act_safety_plan,
     actions.FORGET: Conversation._act_forget,
+    actions.MORE: Conversation._act_more,
 }
