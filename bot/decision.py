@@ -19,6 +19,11 @@ class Context:
     chat_type: ChatType = "private"
     safety_plan_text: str | None = None
     """The person's own safety plan, already rendered; shown after a crisis reply (private only)."""
+    audience: Role | None = None
+    """Who the answer is for when the message says so ("my son..."): wins over ``role``."""
+    sources_limit: int | None = None
+    """Cut a source line longer than this many characters ("and N more (/sources)"); only a
+    transport that offers /sources sets it."""
 
 
 @dataclass(frozen=True)

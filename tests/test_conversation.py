@@ -166,3 +166,16 @@ async def test_somewhere_else_shows_worldwide_lines_even_with_a_default_country(
     (crisis,) = await conv.handle_text(ME, "i want to end my life")
     assert "findahelpline.com" in crisis.text
     assert "988" not in crisis.text
+
+
+async def test_sources_are_compact_and_slash_sources_shows_them_all(conv: Conversation) -> None:
+    (none_yet,) = await conv.handle_command(ME, "sources")
+    assert "Ask me something first" in none_yet.text
+    (answer,) = await conv.handle_action(ME, "v1:t:moud_overview")
+    line = answer.text.splitlines()[-1]
+    assert line.startswith("Sources: Opioid Addiction and the Brain (§ ")
+    assert line.endswith("more (/sources)")
+    (sources,) = await conv.handle_command(ME, "sources")
+    assert "Federal Register" in sources.text and "https://www.samhsa.gov/" in sources.text
+    (hello,) = await conv.handle_text(ME, "hi")
+    assert "Source" not in hello.text

@@ -41,6 +41,10 @@ async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path:
         assert "988" in lines.params["text"]
 
         (answer,) = await me.say("what is methadone")
+        assert answer.params["text"].count("Opioid Addiction and the Brain") <= 1
+        assert "more (/sources)" in answer.params["text"]
+        (sources,) = await me.say("/sources")
+        assert "https://" in sources.params["text"]
         assert "v1:f:methadone:1" in buttons(answer)
         assert len(buttons(answer)) <= 4 and "v1:mo:methadone" in buttons(answer)
         (more,) = await me.press("v1:mo:methadone")

@@ -20,7 +20,7 @@ def test_a_clear_question_gets_its_vetted_answer_with_sources(engine: Engine) ->
     assert decision.kind == "answer"
     assert decision.intent == "naloxone"
     assert engine.catalog.intents["naloxone"].answer.text in decision.reply
-    assert "Source:" in decision.reply
+    assert "Sources: " in decision.reply
 
 
 def test_typos_slang_and_caps_still_find_the_topic(engine: Engine) -> None:
@@ -139,3 +139,25 @@ def test_a_question_naming_an_overdose_is_never_just_turned_away(engine: Engine,
 
 def test_off_topic_words_that_only_look_like_topics_still_fall_back(engine: Engine) -> None:
     assert engine.decide("how do i reset my phone").kind == "fallback"
+
+
+def test_source_line_names_the_article_once_with_its_sections(engine: Engine) -> None:
+    reply = engine.answer_for("brain_development", Context()).reply
+    line = reply.splitlines()[-1]
+    assert line.startswith("Sources: Opioid Addiction and the Brain (§ ")
+    assert line.count("Opioid Addiction and the Brain") == 1 and "section" not in line
+    assert "NIDA: Drugs, Brains, and Behavior" in line
+
+
+@pytest.mark.parametrize("intent", ["greeting", "thanks", "bot_help"])
+def test_no_source_line_on_greeting_thanks_or_help(engine: Engine, intent: str) -> None:
+    reply = engine.answer_for(intent, Context()).reply
+    assert "Source" not in reply and "user guide" not in reply
+
+
+def test_a_long_source_list_is_cut_only_where_sources_can_be_shown(engine: Engine) -> None:
+    whole = engine.answer_for("moud_overview", Context()).reply.splitlines()[-1]
+    assert "Federal Register" in whole and "more (/sources)" not in whole
+    cut = engine.answer_for("moud_overview", Context(sources_limit=200)).reply.splitlines()[-1]
+    assert cut.endswith("and 4 more (/sources)") and len(cut) < 240
+    assert cut.startswith("Sources: Opioid Addiction and the Brain (§ Medication-Assisted")

@@ -30,7 +30,9 @@ def engine() -> Engine:
 
 def _sentences(text: str) -> list[str]:
     """The claims of a reply, sentence by sentence; the "Source:" line only names documents."""
-    lines = [line for line in text.splitlines() if not line.lower().startswith("source:")]
+    lines = [
+        line for line in text.splitlines() if not line.lower().startswith(("source:", "sources:"))
+    ]
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", "\n".join(lines)) if s.strip()]
 
 

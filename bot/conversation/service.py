@@ -39,6 +39,8 @@ MAX_RELATED = 3
 USER_TTL = 60.0
 """Seconds a person's role/country is cached: another instance's change shows up within it."""
 USER_CACHE_MAX = 20_000
+SOURCES_LIMIT = 200
+"""Characters of an answer's source line before the rest goes behind /sources."""
 
 # Telegram's command menu, in this order. Feature modules append their own.
 BUILTIN_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -48,6 +50,7 @@ BUILTIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("country", "Which help lines to show"),
     ("checkin", "Set up, change or stop check-ins"),
     ("safetyplan", "Your plan for hard moments"),
+    ("sources", "Sources of the last answer"),
     ("privacy", "What is kept and what is not"),
     ("forget", "Erase everything about you"),
 )
@@ -67,6 +70,8 @@ class Conversation:
         self._shutdown: list[ShutdownHook] = []
         self.counters = CounterBuffer(store)
         self._users: dict[int, tuple[float, Any]] = {}
+        self._last_answer: dict[int, str] = {}
+        """Intent id of each chat's last answer (for /sources); in memory only, never text."""
 
     # ----------------------------------------------------------------- extension points
     def register_command(
@@ -177,6 +182,7 @@ class Conversation:
             role=role,
             chat_type="private" if chat.private else "group",
             safety_plan_text=plan_text,
+            sources_limit=SOURCES_LIMIT,
         )
 
     # ----------------------------------------------------------------- texts
@@ -230,7 +236,7 @@ class Conversation:
     async def _decision_replies(self, chat: Chat, decision: Decision) -> list[Reply]:
         if decision.kind == "answer" and decision.intent:
             await self.counters.add("intent_hit", key=decision.intent)
-            return [self._answer(decision)]
+            return [self._answer(chat, decision)]
         if decision.kind == "suggest" and decision.suggestions:
             await self.counters.add("suggest")
             rows = menus.topic_rows(self.engine, decision.suggestions)
@@ -250,9 +256,12 @@ class Conversation:
         ]
         return "\n".join(kept).strip()
 
-    def _answer(self, decision: Decision) -> Reply:
+    def _answer(self, chat: Chat, decision: Decision) -> Reply:
         """An answer with four choices: feedback, the way to help, and "More" for the rest."""
         intent_id = decision.intent or ""
+        if len(self._last_answer) >= USER_CACHE_MAX:
+            self._last_answer.clear()
+        self._last_answer[chat.id] = intent_id
         feedback = (
             Button(texts.FEEDBACK_YES, actions.make(actions.FEEDBACK, intent_id, "1")),
             Button(texts.FEEDBACK_NO, actions.make(actions.FEEDBACK, intent_id, "0")),
@@ -319,6 +328,19 @@ class Conversation:
 
     async def _cmd_country(self, chat: Chat, args: str) -> list[Reply]:
         return [Reply(texts.ASK_COUNTRY, menus.country_menu(self.engine, chat.language_code))]
+
+    async def _cmd_sources(self, chat: Chat, args: str) -> list[Reply]:
+        """Every source of this chat's last answer, whole, with its web address."""
+        catalog = self.engine.catalog
+        intent_id = self._last_answer.get(chat.id)
+        if intent_id not in catalog.intents:
+            return [Reply(texts.SOURCES_NONE, (menus.NAV_ROW,))]
+        lines = [texts.SOURCES_OF.format(title=catalog.intents[intent_id].title)]
+        refs = catalog.intents[intent_id].answer.sources
+        for ref, label in zip(refs, catalog.source_labels(intent_id), strict=True):
+            url = str(getattr(catalog.sources.get(ref), "url", ""))
+            lines.append(f"- {label}" + (f" {url}" if url.startswith("http") else ""))
+        return [Reply("\n".join(lines), (menus.NAV_ROW,))]
 
     async def _cmd_privacy(self, chat: Chat, args: str) -> list[Reply]:
         return [Reply(texts.PRIVACY, (menus.NAV_ROW,))]
@@ -389,7 +411,7 @@ class Conversation:
             return await self.old_button(chat)
         decision = self.engine.answer_for(args[0], await self.context_for(chat))
         await self.counters.add("intent_hit", key=args[0])
-        return [self._answer(decision)]
+        return [self._answer(chat, decision)]
 
     async def _act_group(self, chat: Chat, args: list[str]) -> list[Reply]:
         group = next((g for g in self.engine.catalog.groups if [g.id] == args), None)

@@ -54,6 +54,7 @@ HELP = (
     "/checkin – set up, change or stop check-ins\n"
     "/progress – your check-ins and milestones\n"
     "/safetyplan – write down your plan for hard moments\n"
+    "/sources – every source of my last answer\n"
     "/privacy – what I keep and what I don't\n"
     "/forget – erase everything I keep about you\n\n"
     "I'm not a doctor. For medicine or dose questions, please ask your prescriber or pharmacist."
@@ -82,6 +83,8 @@ CHANGE_COUNTRY = "🌍 Change country"
 NONE_OF_THESE = "None of these"
 MORE_BUTTON = "➕ More"
 MORE_TOPICS = "More on this:"
+SOURCES_OF = 'Sources of the answer to "{title}":'
+SOURCES_NONE = "Ask me something first: /sources then lists every source of my answer."
 
 FEEDBACK_YES = "👍 Helpful"
 FEEDBACK_NO = "👎 Not helpful"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from bot.catalog import Catalog
+from bot.catalog import ARTICLE_PREFIX, Catalog
 from bot.crisis import (
     CountryResources,
     CrisisDetector,
@@ -103,7 +103,7 @@ class Engine:
         self.classifier = classifier if fits else None
         vectors = self.classifier.example_vectors if self.classifier else None
         self.semantic = SemanticRanker(examples, shared_embedder(), vectors)
-        self._sources = {iid: "; ".join(catalog.source_labels(iid)) for iid in catalog.intents}
+        self._sources = {iid: source_names(catalog, iid) for iid in catalog.intents}
         self._safety_intents = tuple(
             i.id for i in catalog.intents.values() if i.safety_pointer and i.group == "safety"
         )
@@ -206,8 +206,9 @@ class Engine:
         note = self.catalog.role_notes.get(context.role) if context.role else None
         if note and intent.group != "bot" and intent_id not in note.skip:
             parts.append(note.text)
-        if self._sources[intent_id]:
-            parts.append(f"Source: {self._sources[intent_id]}")
+        line = source_line(self._sources[intent_id], context.sources_limit)
+        if line:
+            parts.append(line)
         return Decision("answer", intent_id, score, reply="\n\n".join(parts))
 
     def suggest_reply(self, intent_ids: Sequence[str]) -> str:
@@ -225,6 +226,58 @@ class Engine:
     def help_lines(self, context: Context) -> str:
         """The /crisis text for the person's country."""
         return help_lines_text(self.country(context))
+
+
+ARTICLE_TITLE = "Opioid Addiction and the Brain"
+OWN_GUIDE = "recovery-bot-guide"
+"""The bot's own user guide: answers about the bot itself (greeting, thanks, help) cite only
+it, and get no source line."""
+
+
+def source_names(catalog: Catalog, intent_id: str) -> tuple[str, ...]:
+    """An answer's sources, compact: the article once with its sections, then the others.
+
+    ``("Opioid Addiction and the Brain (§ Genetics, § Conclusion)", "NIDA: ...")``; empty for
+    answers that cite only the bot's own guide.
+    """
+    refs = catalog.intents[intent_id].answer.sources
+    if all(ref == OWN_GUIDE for ref in refs):
+        return ()
+    sections = [
+        f"§ {catalog.article_sections[ref[len(ARTICLE_PREFIX) :]]}"
+        for ref in refs
+        if ref.startswith(ARTICLE_PREFIX)
+    ]
+    names: list[str] = []
+    if sections or "article" in refs:
+        names.append(f"{ARTICLE_TITLE} ({', '.join(sections)})" if sections else ARTICLE_TITLE)
+    names += [
+        catalog.sources[ref].name
+        for ref in refs
+        if ref != "article" and not ref.startswith(ARTICLE_PREFIX)
+    ]
+    return tuple(names)
+
+
+def source_line(names: Sequence[str], limit: int | None = None) -> str:
+    """``Sources: a; b; c`` ("Source:" for one). With ``limit`` (characters), a longer list is
+    cut after whole names with "and N more (/sources)": only transports that have /sources
+    pass a limit, so elsewhere the list stays whole."""
+    if not names:
+        return ""
+    head = "Source: " if len(names) == 1 else "Sources: "
+    whole = head + "; ".join(names)
+    if limit is None or len(whole) <= limit:
+        return whole
+    shown: list[str] = [names[0]]
+    for name in names[1:]:
+        if len(head) + len("; ".join([*shown, name])) > limit:
+            break
+        shown.append(name)
+    rest = len(names) - len(shown)
+    if rest == 0:
+        return whole
+    return f"{head}{'; '.join(shown)}; and {rest} more (/sources)"
 
 
 @lru_cache(maxsize=1)
