@@ -41,7 +41,7 @@ class Figures:
         return (
             f"{self.kind:<9} sent {self.sent:>4}  delivered {self.delivered:>4}  "
             f"duplicates {self.duplicates:>3}  lost {self.lost:>3}  "
-            f"first copy p50 {p50:5.1f} s  max {top:5.1f} s"
+            f"first copy after p50 {p50:5.1f} s  max {top:5.1f} s"
         )
 
 
@@ -74,8 +74,13 @@ async def run_storm(
     first_chat: int = 7_000_000,
     settle: float = 90.0,
     quiet: float = 4.0,
+    kinds: dict[str, float] | None = None,
+    calm_after: float | None = None,
 ) -> StormResult:
-    """Storm the bot (already running against ``api``) and count what people received."""
+    """Storm the bot (already running against ``api``) and count what people received.
+
+    ``calm_after``: the storm stops after that many seconds (an outage that ends).
+    """
     ordinary_chats = [first_chat + i for i in range(people)]
     crisis_chats = set(first_chat + people + i for i in range(in_crisis))
     storm = api.storm(
@@ -83,12 +88,21 @@ async def run_storm(
         seed=seed,
         slow_seconds=slow_seconds,
         chats={*ordinary_chats, *crisis_chats},
+        kinds=kinds,
+    )
+    calming = (
+        asyncio.get_running_loop().call_later(calm_after, api.calm)
+        if calm_after is not None
+        else None
     )
     start = time.monotonic()
+    written: dict[int, float] = {}
     for chat in ordinary_chats:
+        written[chat] = time.monotonic()
         for text in QUESTIONS:
             await api.say(chat, text)
     for chat in sorted(crisis_chats):
+        written[chat] = time.monotonic()
         await api.say(chat, CRISIS)
         await api.say(chat, AFTER_CRISIS)
 
@@ -111,12 +125,14 @@ async def run_storm(
         if len(api.calls) != last:
             last, quiet_since = len(api.calls), time.monotonic()
     api.calm()
+    if calming is not None:
+        calming.cancel()
 
     crisis, ordinary = Figures("crisis"), Figures("ordinary")
     for chat, count in expected.items():
         copies: dict[str, list[float]] = {}
         for call in api.delivered(chat):
-            copies.setdefault(str(call.params.get("text")), []).append(call.at - start)
+            copies.setdefault(str(call.params.get("text")), []).append(call.at - written[chat])
         in_crisis_chat = chat in crisis_chats
         kinds = {
             text: (crisis if in_crisis_chat and ORDINARY_MARK not in text else ordinary)

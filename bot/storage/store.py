@@ -580,10 +580,22 @@ class Store:
 
     async def claim_update(self, bot_id: int, update_id: int, now: datetime | None = None) -> bool:
         """Record that this update is being answered; False if any instance already took it."""
+        return update_id in await self.claim_updates(bot_id, [update_id], now)
+
+    async def claim_updates(
+        self, bot_id: int, update_ids: list[int], now: datetime | None = None
+    ) -> set[int]:
+        """Claim several updates in one transaction; returns the ids that were new."""
+        if not update_ids:
+            return set()
         moment = now or _utcnow()
+        rows = [
+            {"bot_id": bot_id, "update_id": update_id, "seen_at": moment}
+            for update_id in dict.fromkeys(update_ids)
+        ]
         stmt = (
             self._insert(processed_updates)
-            .values(bot_id=bot_id, update_id=update_id, seen_at=moment)
+            .values(rows)
             .on_conflict_do_nothing(
                 index_elements=[processed_updates.c.bot_id, processed_updates.c.update_id]
             )
@@ -591,7 +603,7 @@ class Store:
         )
         clock = asyncio.get_running_loop().time()
         async with self._write() as conn:
-            new = (await conn.execute(stmt)).first() is not None
+            new = {int(row[0]) for row in (await conn.execute(stmt)).all()}
             if clock >= self._next_prune:
                 self._next_prune = clock + _PRUNE_EVERY
                 await conn.execute(

@@ -50,9 +50,10 @@ NON_TEXT = (
 )
 
 
-CONCURRENT_UPDATES = 512
+CONCURRENT_UPDATES = 4096
 """Updates handled at once. Handlers mostly wait (on Telegram, on the send budget), so this is
-high: a crisis message must not queue behind hundreds of answers retrying through a storm."""
+high: a crisis message must be read at once, not queue behind hundreds of answers that wait
+for their turn to send; the send budget, not this number, decides who goes first."""
 
 
 def rate_limiter(limit_rate: bool = True) -> DeliveryLimiter:
@@ -128,6 +129,7 @@ async def startup(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     conversation = Conversation(engine, store, settings)
     features = load_features(conversation)
     application.bot_data["services"] = handlers.Services(conversation, store)
+    application.bot_data["claims"] = handlers.UpdateClaims(store, application.bot.id)
     limiter = application.bot.rate_limiter
     if isinstance(limiter, DeliveryLimiter):
         limiter.on_event = conversation.counters.add

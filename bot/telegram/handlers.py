@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -29,6 +30,44 @@ from bot.telegram.render import messages
 log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+class UpdateClaims:
+    """``Store.claim_updates`` for updates that arrive together, in one transaction.
+
+    A poll brings up to 100 updates at once; claiming them one transaction each would make the
+    last of them (a crisis message, maybe) wait behind a hundred writes.
+    """
+
+    def __init__(self, store: Any, bot_id: int) -> None:
+        self.store = store
+        self.bot_id = bot_id
+        self._waiting: list[tuple[int, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def claim(self, update_id: int) -> bool:
+        """True if this instance takes the update (nobody took it before)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((update_id, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # updates handed over together join this batch
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                new = await self.store.claim_updates(self.bot_id, [u for u, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for update_id, future in batch:
+                if not future.done():
+                    future.set_result(update_id in new)
+                new.discard(update_id)  # the same id twice in one batch: only the first
 
 
 @dataclass
@@ -150,11 +189,14 @@ async def claim_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     duplicate is better than a lost reply.
     """
     found = context.bot_data.get("services")
-    if found is None:
+    claims = context.bot_data.get("claims")
+    if found is None or claims is None:
         return
-    if not await found.store.claim_update(context.bot.id, update.update_id):
+    if not await claims.claim(update.update_id):
+        log.debug("update %d was already taken; not answered again", update.update_id)
         await found.conversation.counters.add("duplicate_update")
         raise ApplicationHandlerStop
+    log.debug("update %d taken", update.update_id)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
