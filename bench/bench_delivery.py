@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from bot_process import bot_env, start_bot, stop_bot
-from delivery_storm import StormResult, run_storm
+from delivery_storm import StormResult, expected_replies, run_storm
 from fake_bot_api import start_fake_api
 
 SCENARIOS: dict[str, dict[str, object]] = {
@@ -40,14 +40,14 @@ SCENARIOS: dict[str, dict[str, object]] = {
 }
 
 
-async def scenario(name: str, options: dict[str, object]) -> StormResult:
+async def scenario(name: str, options: dict[str, object], replies: dict[str, str]) -> StormResult:
     api, runner = await start_fake_api()
     with tempfile.TemporaryDirectory() as folder:
         env = bot_env(api, Path(folder) / "bot.db", LOG_LEVEL="INFO", TELEGRAM_SEND_TIMEOUT="2")
         proc = await start_bot(env)
         try:
             await api.wait_for(lambda calls: any(c.method == "setMyCommands" for c in calls), 30)
-            return await run_storm(api, seed=12, slow_seconds=3.0, **options)  # type: ignore[arg-type]
+            return await run_storm(api, replies, seed=12, slow_seconds=3.0, **options)  # type: ignore[arg-type]
         finally:
             _, err = await stop_bot(proc)
             lines = [line for line in err.splitlines() if " WARNING " in line or " ERROR " in line]
@@ -57,10 +57,13 @@ async def scenario(name: str, options: dict[str, object]) -> StormResult:
 
 
 async def main(only: list[str]) -> None:
+    from bot.understanding.engine import default_engine
+
+    replies = expected_replies(default_engine())
     for name, options in SCENARIOS.items():
         if only and name not in only:
             continue
-        result = await scenario(name, options)
+        result = await scenario(name, options, replies)
         print(f"{name}:\n{result.table()}\n", flush=True)
 
 

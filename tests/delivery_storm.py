@@ -14,14 +14,25 @@ import contextlib
 import statistics
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from fake_bot_api import FakeBotApi
 
 QUESTIONS = ("what is methadone", "how does naloxone work", "what is buprenorphine")
 CRISIS = "i want to kill myself tonight"
 AFTER_CRISIS = "what is naltrexone"
-ORDINARY_MARK = "altrexone"
-"""In a crisis chat, the reply that is not the crisis reply answers about naltrexone."""
+PREFIX = 80
+"""A reply is recognised by the first characters of the text the bot sends for it."""
+
+
+def expected_replies(engine: Any, country: str = "US") -> dict[str, str]:
+    """What each message's reply starts with, as sent (escaped): other messages the bot may
+    send along (a welcome question, a menu) are not counted."""
+    from bot.decision import Context
+    from bot.telegram.render import escape
+
+    texts = (*QUESTIONS, CRISIS, AFTER_CRISIS)
+    return {t: escape(engine.decide(t, Context(country=country)).reply)[:PREFIX] for t in texts}
 
 
 @dataclass
@@ -65,6 +76,7 @@ class StormResult:
 
 async def run_storm(
     api: FakeBotApi,
+    replies: dict[str, str],
     *,
     people: int = 24,
     in_crisis: int = 8,
@@ -78,6 +90,8 @@ async def run_storm(
     calm_after: float | None = None,
 ) -> StormResult:
     """Storm the bot (already running against ``api``) and count what people received.
+
+    ``replies``: :func:`expected_replies` (each message's reply, by its start).
 
     ``calm_after``: the storm stops after that many seconds (an outage that ends).
     """
@@ -106,17 +120,23 @@ async def run_storm(
         await api.say(chat, CRISIS)
         await api.say(chat, AFTER_CRISIS)
 
-    expected = {chat: len(QUESTIONS) for chat in ordinary_chats}
-    expected.update({chat: 2 for chat in crisis_chats})
+    wanted: dict[int, tuple[str, ...]] = {chat: QUESTIONS for chat in ordinary_chats}
+    wanted.update({chat: (CRISIS, AFTER_CRISIS) for chat in crisis_chats})
 
-    def distinct(chat: int) -> int:
-        return len({c.params.get("text") for c in api.delivered(chat)})
+    def copies(chat: int, message: str) -> list[float]:
+        start_of = replies[message]
+        return [
+            call.at - written[chat]
+            for call in api.delivered(chat)
+            if str(call.params.get("text", "")).startswith(start_of)
+        ]
+
+    def done() -> bool:
+        return all(copies(c, m) for c, messages in wanted.items() for m in messages)
 
     deadline = start + settle
     with contextlib.suppress(AssertionError):  # a timeout: what is missing counts as lost
-        await api.wait_for(
-            lambda _: all(distinct(c) >= n for c, n in expected.items()), timeout=settle
-        )
+        await api.wait_for(lambda _: done(), timeout=settle)
     # Late copies (a retry after a timeout) come within seconds; wait until the line is quiet.
     last = len(api.calls)
     quiet_since = time.monotonic()
@@ -129,23 +149,14 @@ async def run_storm(
         calming.cancel()
 
     crisis, ordinary = Figures("crisis"), Figures("ordinary")
-    for chat, count in expected.items():
-        copies: dict[str, list[float]] = {}
-        for call in api.delivered(chat):
-            copies.setdefault(str(call.params.get("text")), []).append(call.at - written[chat])
-        in_crisis_chat = chat in crisis_chats
-        kinds = {
-            text: (crisis if in_crisis_chat and ORDINARY_MARK not in text else ordinary)
-            for text in copies
-        }
-        wanted_crisis = 1 if in_crisis_chat else 0
-        crisis.sent += wanted_crisis
-        ordinary.sent += count - wanted_crisis
-        got_crisis = sum(1 for f in kinds.values() if f is crisis)
-        crisis.lost += max(0, wanted_crisis - got_crisis)
-        ordinary.lost += max(0, (count - wanted_crisis) - (len(copies) - got_crisis))
-        for text, times in copies.items():
-            figures = kinds[text]
+    for chat, messages in wanted.items():
+        for message in messages:
+            figures = crisis if message == CRISIS else ordinary
+            times = copies(chat, message)
+            figures.sent += 1
+            if not times:
+                figures.lost += 1
+                continue
             figures.delivered += 1
             figures.duplicates += len(times) - 1
             figures.latencies.append(min(times))
