@@ -48,7 +48,7 @@ async def test_role_choice_is_stored_and_leads_to_country(conv: Conversation) ->
 
 
 async def test_answer_has_four_choices_feedback_help_and_more(conv: Conversation) -> None:
-    (answer,) = await conv.handle_text(ME, "what is methadone")
+    answer, _who = await conv.handle_text(ME, "what is methadone")
     acts = actions([answer])
     assert acts == ["v1:f:methadone:1", "v1:f:methadone:0", "v1:h", "v1:mo:methadone"]
     (more,) = await conv.handle_action(ME, "v1:mo:methadone")
@@ -58,7 +58,7 @@ async def test_answer_has_four_choices_feedback_help_and_more(conv: Conversation
 
 
 async def test_fallback_offers_topics_and_help(conv: Conversation) -> None:
-    (reply,) = await conv.handle_text(ME, "what's the best pizza topping")
+    reply = (await conv.handle_text(ME, "what's the best pizza topping"))[0]
     assert any(a.startswith("v1:g:") for a in actions([reply])) and "v1:h" in actions([reply])
     assert "/crisis" in reply.text
 
@@ -177,5 +177,67 @@ async def test_sources_are_compact_and_slash_sources_shows_them_all(conv: Conver
     assert line.endswith("more (/sources)")
     (sources,) = await conv.handle_command(ME, "sources")
     assert "Federal Register" in sources.text and "https://www.samhsa.gov/" in sources.text
-    (hello,) = await conv.handle_text(ME, "hi")
+    hello = (await conv.handle_text(ME, "hi"))[0]
     assert "Source" not in hello.text
+
+
+async def test_a_first_question_is_answered_then_who_and_where_follow_once(
+    conv: Conversation,
+) -> None:
+    await conv.handle_command(ME, "start")
+    answer, ask = await conv.handle_text(ME, "what is naloxone")
+    assert "naloxone" in answer.text.lower() and "v1:f:naloxone:1" in actions([answer])
+    assert "who are you" in ask.text and "v1:r:family" in actions([ask])
+    assert "v1:ob:role" in actions([ask])  # skippable
+    (_again,) = await conv.handle_text(ME, "what is methadone")  # asked once only
+    (where,) = await conv.handle_action(ME, "v1:r:family")
+    assert "Which country" in where.text and {"v1:c:US", "v1:ob:country"} <= set(actions([where]))
+    await conv.handle_action(ME, "v1:c:GB")
+    (back,) = await conv.handle_command(ME, "start")  # both stored: neither asked again
+    assert "Welcome back" in back.text and not any(
+        a.startswith(("v1:r:", "v1:c:")) for a in actions([back])
+    )
+
+
+async def test_skipping_the_role_asks_the_country_then_never_again(conv: Conversation) -> None:
+    await conv.handle_text(ME, "what is naloxone")
+    (where,) = await conv.handle_action(ME, "v1:ob:role")
+    assert "Which country" in where.text
+    (done,) = await conv.handle_action(ME, "v1:ob:country")
+    assert "/settings" in done.text
+    (_answer,) = await conv.handle_text(ME, "what is methadone")  # no question again
+    (start,) = await conv.handle_command(ME, "start")
+    assert "who are you" not in start.text.lower() and "Which country" in start.text
+
+
+async def test_role_chosen_with_country_stored_does_not_ask_the_country(
+    conv: Conversation,
+) -> None:
+    await conv.update_user(ME.id, country="US")
+    (thanks,) = await conv.handle_action(ME, "v1:r:recovery")
+    assert "Which country" not in thanks.text and "v1:c:US" not in actions([thanks])
+
+
+async def test_settings_show_and_change_role_country_zone_and_checkins(
+    conv: Conversation,
+) -> None:
+    from bot.features.checkins import register
+
+    register(conv)
+    await conv.update_user(ME.id, role="family", country="US")
+    (shown,) = await conv.handle_command(ME, "settings")
+    assert "Who you are: Family or friend" in shown.text and "Country: United States" in shown.text
+    assert "Time zone: not set" in shown.text and "Check-ins: off" in shown.text
+    (role,) = await conv.handle_action(ME, "v1:st:role")
+    assert "v1:r:supporter" in actions([role])
+    await conv.handle_action(ME, "v1:r:supporter")
+    assert (await conv.store.get_user(ME.id)).role == "supporter"  # type: ignore[union-attr]
+    assert "v1:cm" in actions([shown])
+    (checkins,) = await conv.handle_action(ME, "v1:ci:settings")
+    assert "v1:ci:f:daily" in actions([checkins])
+    await conv.handle_action(ME, "v1:ci:f:daily")
+    await conv.handle_action(ME, "v1:ci:t:daily:-:0900")
+    await conv.handle_action(ME, "v1:ci:z:daily:-:0900:America/Chicago")
+    (after,) = await conv.handle_command(ME, "settings")
+    assert "Time zone: America/Chicago" in after.text and "Check-ins: off" not in after.text
+    assert "v1:ci:t:daily:-:0900" in actions([after])  # change the zone, keep the time

@@ -145,8 +145,9 @@ async def test_start_explains_the_bot_and_offers_roles(bot_app: Any) -> None:
 async def test_answer_text_is_escaped_and_has_feedback_buttons(bot_app: Any) -> None:
     app, request, _ = bot_app
     await feed(app, FAKE.message_update(PERSON, "what is methadone"))
-    (sent,) = request.sent()
+    sent, onboarding = request.sent()
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in sent["text"]
+    assert "who are you" in onboarding["text"] and "v1:r:family" in buttons(onboarding)
     assert {"v1:f:methadone:1", "v1:f:methadone:0", "v1:mo:methadone"} <= set(buttons(sent))
 
 
@@ -251,9 +252,10 @@ async def test_blocked_user_is_marked_inactive(bot_app: Any) -> None:
 
 
 async def test_flood_wait_and_server_errors_are_retried(bot_app: Any) -> None:
-    app, request, _ = bot_app
+    app, request, store = bot_app
     request.fail("sendMessage", 429, "Too Many Requests: retry after 0", retry_after=0)
     request.fail("sendMessage", 502, "Bad Gateway")
+    await store.update_user(PERSON, role="recovery", country="US")  # no onboarding question
     await feed(app, FAKE.message_update(PERSON, "methadone"))
     assert len(request.sent()) == 3  # two failures, then delivered
 

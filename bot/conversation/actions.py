@@ -19,6 +19,8 @@ FEEDBACK = "f"  # v1:f:<intent_id>:<1|0>   was this helpful
 SAFETY_PLAN = "sp"  # v1:sp:<op>           safety-plan flow
 FORGET = "fg"  # v1:fg:<yes|no>            erase everything
 MORE = "mo"  # v1:mo:<intent_id>           an answer's related topics
+ONBOARD = "ob"  # v1:ob:<role|country>     skip an onboarding question
+SETTINGS = "st"  # v1:st:role               change a setting from /settings
 
 
 def make(kind: str, *args: str) -> str:

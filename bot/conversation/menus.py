@@ -48,10 +48,10 @@ def groups_menu(engine: EngineLike) -> Rows:
 
 
 def role_menu() -> Rows:
-    """Who is talking: tailors the wording of answers."""
+    """Who is talking: tailors the wording of answers. Skippable."""
     return (
         *((Button(texts.ROLE_LABELS[role], actions.make(actions.ROLE, role)),) for role in ROLES),
-        (HELP_BUTTON,),
+        (Button(texts.SKIP, actions.make(actions.ONBOARD, "role")), HELP_BUTTON),
     )
 
 
@@ -80,6 +80,12 @@ def likely_countries(language_code: str | None, listed: Iterable[str]) -> tuple[
     if region in known:
         return (region,)
     return tuple(code for code in LANGUAGE_COUNTRIES.get(language.lower(), ()) if code in known)
+
+
+def onboard_country_menu(engine: EngineLike, language_code: str | None = None) -> Rows:
+    """The country choice during onboarding: the same, with a way to skip it."""
+    skip = Button(texts.SKIP, actions.make(actions.ONBOARD, "country"))
+    return (*country_menu(engine, language_code)[:-1], (skip, HELP_BUTTON))
 
 
 def country_menu(engine: EngineLike, language_code: str | None = None) -> Rows:

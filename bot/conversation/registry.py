@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from bot.conversation.reply import Chat, Reply
+from bot.conversation.reply import Chat, Reply, Rows
 
 if TYPE_CHECKING:
     from bot.conversation.service import Conversation
@@ -50,6 +50,8 @@ class Flow(Protocol):
     async def on_text(self, chat: Chat, text: str) -> list[Reply]: ...
 
 
+SettingsSection = Callable[[Chat], Awaitable[tuple[list[str], Rows]]]
+"""A feature's part of /settings: lines describing it, and buttons to change it."""
 StartupHook = Callable[[Sender], Awaitable[None]]
 ShutdownHook = Callable[[], Awaitable[None]]
 

@@ -25,6 +25,7 @@ from bot.conversation.registry import (
     CommandHandler,
     Flow,
     Sender,
+    SettingsSection,
     ShutdownHook,
     StartupHook,
 )
@@ -48,6 +49,7 @@ BUILTIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("topics", "Browse all topics"),
     ("crisis", "Help lines, right now"),
     ("country", "Which help lines to show"),
+    ("settings", "Who you are, country, time zone, check-ins"),
     ("checkin", "Set up, change or stop check-ins"),
     ("safetyplan", "Your plan for hard moments"),
     ("sources", "Sources of the last answer"),
@@ -68,6 +70,7 @@ class Conversation:
         self._actions: dict[str, Action] = {}
         self._startup: list[StartupHook] = []
         self._shutdown: list[ShutdownHook] = []
+        self._settings: list[SettingsSection] = []
         self.counters = CounterBuffer(store)
         self._users: dict[int, tuple[float, Any]] = {}
         self._last_answer: dict[int, str] = {}
@@ -92,6 +95,10 @@ class Conversation:
         if actions.parse(actions.make(prefix)) is None or ":" in prefix:
             raise ValueError(f"bad action prefix {prefix!r}")
         self._actions[prefix] = Action(prefix, handler, private_only)
+
+    def register_settings(self, section: SettingsSection) -> None:
+        """Add a feature's lines and buttons to /settings."""
+        self._settings.append(section)
 
     def on_startup(self, hook: StartupHook) -> None:
         """Run ``hook(sender)`` when the transport starts (e.g. start a scheduler)."""
@@ -205,7 +212,30 @@ class Conversation:
             return replies
         if flow is not None:
             return await flow.on_text(chat, text)
-        return await self._decision_replies(chat, decision)
+        replies = await self._decision_replies(chat, decision)
+        return replies + await self._onboarding_follow_up(chat)
+
+    async def _onboarding_follow_up(self, chat: Chat) -> list[Reply]:
+        """After the first answer to someone new: who they are, once, briefly, skippable.
+
+        The question is asked after the answer, never instead of it; it is asked once (marked
+        by ``consent``, which answering or skipping it also sets) and never when stored.
+        """
+        if not chat.private:
+            return []
+        user = await self.user(chat)
+        if user is None or getattr(user, "role", None) or getattr(user, "consent", False):
+            return []
+        await self.update_user(chat.id, consent=True)
+        return [Reply(texts.ONBOARD_ROLE, menus.role_menu())]
+
+    async def _ask_country_if_missing(self, chat: Chat, head: str) -> list[Reply]:
+        """``head``, then the country question only when no country is stored."""
+        user = await self.user(chat)
+        if getattr(user, "country", None):
+            return [Reply(f"{head}\n\n{texts.CHANGE_ANY_TIME}", (menus.NAV_ROW,))]
+        rows = menus.onboard_country_menu(self.engine, chat.language_code)
+        return [Reply(f"{head}\n\n{texts.ONBOARD_COUNTRY}", rows)]
 
     async def crisis_check(self, chat: Chat, text: str) -> list[Reply]:
         """Messages the bot was not addressed in (groups) and edited messages."""
@@ -313,7 +343,43 @@ class Conversation:
     async def _cmd_start(self, chat: Chat, args: str) -> list[Reply]:
         if not chat.private:
             return [Reply(texts.GROUP_WELCOME, (menus.NAV_ROW,))]
+        user = await self.user(chat)
+        if getattr(user, "role", None) or getattr(user, "consent", False):
+            # Stored answers are never asked again.
+            if getattr(user, "country", None):
+                return [Reply(texts.WELCOME_BACK, (menus.NAV_ROW,))]
+            rows = menus.onboard_country_menu(self.engine, chat.language_code)
+            return [Reply(f"{texts.WELCOME_BACK}\n\n{texts.ONBOARD_COUNTRY}", rows)]
+        # Not marked as asked: if the person asks a question instead, the question comes back
+        # once, briefly, after the answer.
         return [Reply(texts.WELCOME, menus.role_menu())]
+
+    async def _cmd_settings(self, chat: Chat, args: str) -> list[Reply]:
+        """Who you are, country, and what features add (time zone, check-ins), to change."""
+        if not chat.private:
+            return [Reply(texts.PRIVATE_ONLY)]
+        user = await self.user(chat)
+        role = str(getattr(user, "role", None) or "")
+        role_labels: dict[str, str] = {k: v for k, v in texts.ROLE_LABELS.items()}
+        code = getattr(user, "country", None)
+        countries = dict(self.engine.resources.countries())
+        country = countries.get(code) or (texts.SOMEWHERE_ELSE if code == ELSEWHERE else None)
+        lines = [
+            texts.SETTINGS,
+            texts.SETTINGS_ROLE.format(role=role_labels.get(role, texts.NOT_SET)),
+            texts.SETTINGS_COUNTRY.format(country=country or texts.NOT_SET),
+        ]
+        rows: list[tuple[Button, ...]] = [
+            (
+                Button(texts.CHANGE_ROLE, actions.make(actions.SETTINGS, "role")),
+                Button(texts.CHANGE_COUNTRY, actions.make(actions.COUNTRY_MENU)),
+            )
+        ]
+        for section in self._settings:
+            more_lines, more_rows = await section(chat)
+            lines += more_lines
+            rows += more_rows
+        return [Reply("\n".join(lines), tuple(rows))]
 
     async def _cmd_help(self, chat: Chat, args: str) -> list[Reply]:
         text = texts.HELP if chat.private else texts.GROUP_HELP
@@ -434,9 +500,21 @@ class Conversation:
             return await self.old_button(chat)
         role: Role = args[0]  # narrowed by the ROLES check above
         await self.update_user(chat.id, role=role, consent=True)
-        thanks = texts.ROLE_THANKS[role]
-        rows = menus.country_menu(self.engine, chat.language_code)
-        return [Reply(f"{thanks}\n\n{texts.ASK_COUNTRY}", rows)]
+        return await self._ask_country_if_missing(chat, texts.ROLE_THANKS[role])
+
+    async def _act_onboard(self, chat: Chat, args: list[str]) -> list[Reply]:
+        """Skip an onboarding question: the role (then the country, if missing) or the country."""
+        if args == ["role"]:
+            await self.update_user(chat.id, consent=True)
+            return await self._ask_country_if_missing(chat, "Okay.")
+        if args == ["country"]:
+            return [Reply(texts.SKIPPED, (menus.NAV_ROW,))]
+        return await self.old_button(chat)
+
+    async def _act_settings(self, chat: Chat, args: list[str]) -> list[Reply]:
+        if args != ["role"]:
+            return await self.old_button(chat)
+        return [Reply(texts.WHO_ARE_YOU, menus.role_menu())]
 
     async def _act_country_menu(self, chat: Chat, args: list[str]) -> list[Reply]:
         return [Reply(texts.ASK_COUNTRY, menus.country_menu(self.engine, chat.language_code))]
@@ -500,4 +578,6 @@ _ACTIONS: dict[str, _ActionMethod] = {
     actions.SAFETY_PLAN: Conversation._act_safety_plan,
     actions.FORGET: Conversation._act_forget,
     actions.MORE: Conversation._act_more,
+    actions.ONBOARD: Conversation._act_onboard,
+    actions.SETTINGS: Conversation._act_settings,
 }

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from bot.decision import Role
 
-WELCOME = (
+WELCOME_INTRO = (
     "Hi, I'm recovery-bot. I answer questions about opioid addiction and recovery: "
     "for people in recovery, their family and friends, and the people who support them.\n\n"
     "I'm not a doctor and I'm not a crisis service. But I will always show you where to get "
     "help. Type /crisis at any time to see help lines.\n\n"
-    "Privacy: I never store what you write. /privacy tells you more, /forget erases you.\n\n"
-    "Who are you? This helps me choose my words."
+    "Privacy: I never store what you write. /privacy tells you more, /forget erases you."
 )
+WHO_ARE_YOU = "Who are you? This helps me choose my words."
+WELCOME = f"{WELCOME_INTRO}\n\n{WHO_ARE_YOU}"
+WELCOME_BACK = (
+    "Welcome back. Ask me anything, or browse with /topics. /settings shows who you said you "
+    "are, your country and your check-ins."
+)
+ONBOARD_ROLE = (
+    "One quick question, so I can choose my words: who are you? You can skip it. "
+    "I never store what you write; /privacy tells you more."
+)
+ONBOARD_COUNTRY = (
+    "Which country are you in? I use it to show the right help lines. You can skip it."
+)
+SKIP = "Skip"
+CHANGE_ANY_TIME = "/settings changes this any time. Ask me anything."
+SKIPPED = f"Okay. {CHANGE_ANY_TIME}"
+SETTINGS = "Your settings:"
+SETTINGS_ROLE = "Who you are: {role}"
+SETTINGS_COUNTRY = "Country: {country}"
+NOT_SET = "not set"
+CHANGE_ROLE = "👤 Change who I am"
 
 GROUP_WELCOME = (
     "Hi, I'm recovery-bot. I answer questions about opioid addiction and recovery. "
@@ -51,6 +71,7 @@ HELP = (
     "/topics – browse all topics\n"
     "/crisis – help lines, right now\n"
     "/country – choose which help lines I show\n"
+    "/settings – who you are, your country, time zone and check-ins\n"
     "/checkin – set up, change or stop check-ins\n"
     "/progress – your check-ins and milestones\n"
     "/safetyplan – write down your plan for hard moments\n"

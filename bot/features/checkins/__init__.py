@@ -15,13 +15,19 @@ from bot.checkins.dispatcher import Claimed
 from bot.checkins.sender import CheckinSender, Ticker
 from bot.checkins.texts import CheckinTexts
 from bot.conversation.registry import Sender
-from bot.conversation.reply import Chat, Reply
+from bot.conversation.reply import Button, Chat, Reply, Rows
 from bot.features.checkins import messages
+from bot.features.checkins import setup as setup_mod
 from bot.features.checkins.progress_cmd import ProgressCommand
 from bot.features.checkins.setup import CheckinSetup
 
 if TYPE_CHECKING:
     from bot.conversation import Conversation
+
+SETTINGS_ZONE = "Time zone: {zone}"
+SETTINGS_CHECKINS = "Check-ins: {when}"
+CHECKINS_BUTTON = "⏰ Check-ins"
+CHANGE_ZONE = "🕒 Change time zone"
 
 
 class CheckinFeature:
@@ -48,6 +54,8 @@ class CheckinFeature:
             return await messages.on_mood(self.conversation, self.texts, chat, args[1])
         if op == "c" and len(args) == 2:
             return await messages.on_craving(self.conversation, self.texts, chat, args[1])
+        if op == "settings" and len(args) == 1:
+            return await self.setup.command(chat, "")
         if op == "now" and len(args) == 1:
             return [messages.checkin_message(self.texts)]
         if op == "plan" and len(args) == 1:
@@ -56,6 +64,29 @@ class CheckinFeature:
             return await safety_plan_flow.show(self.conversation, chat)
         replies = await self.setup.action(chat, args)
         return replies or await self.conversation.old_button(chat)
+
+    async def settings(self, chat: Chat) -> tuple[list[str], Rows]:
+        """The check-in part of /settings: time zone and schedule, and buttons to change them."""
+        stored = await self.conversation.store.get_checkin_settings(chat.id)
+        user = await self.conversation.user(chat)
+        on = stored is not None and stored.frequency != "off"
+        zone = (stored.timezone if on and stored else None) or getattr(user, "timezone", None)
+        lines = [SETTINGS_ZONE.format(zone=zone or "not set")]
+        if on and stored is not None:
+            when = setup_mod.describe(
+                self.texts, stored.frequency, stored.weekday, stored.local_time, stored.timezone
+            )
+            lines.append(
+                SETTINGS_CHECKINS.format(when=when) + (" (paused)" if stored.paused else "")
+            )
+            at = setup_mod.hhmm(stored.local_time)
+            weekday = "-" if stored.weekday is None else str(stored.weekday)
+            zone_button = Button(CHANGE_ZONE, messages.act("t", stored.frequency, weekday, at))
+            rows: Rows = ((Button(CHECKINS_BUTTON, messages.act("settings")), zone_button),)
+        else:
+            lines.append(SETTINGS_CHECKINS.format(when="off"))
+            rows = ((Button(CHECKINS_BUTTON, messages.act("settings")),),)
+        return lines, rows
 
     def checkin_sender(self, sender: Sender) -> CheckinSender:
         settings = self.conversation.settings
@@ -94,6 +125,7 @@ def register(conversation: Conversation) -> CheckinFeature:
         "progress", feature.progress.command, "Your check-ins and milestones"
     )
     conversation.register_action("pr", feature.progress.action)
+    conversation.register_settings(feature.settings)
     conversation.on_startup(feature.on_startup)
     conversation.on_shutdown(feature.on_shutdown)
     return feature
