@@ -259,7 +259,7 @@ def configure(
     root.setLevel(max(ours, LIBRARY_LEVEL))
     logging.getLogger(OUR_LOGGER).setLevel(ours)
     for name in libraries:
-        logging.getLogger(name).setLevel(LIBRARY_LEVEL)
+        logging.getLogger(name).setLevel(max(ours, LIBRARY_LEVEL))
     module = (debug_module or "").strip() or None
     previous_module = _state.get("debug_module")
     if previous_module and previous_module != module:
