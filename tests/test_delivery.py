@@ -26,6 +26,7 @@ from telegram.error import (
 from bot.config import Settings
 from bot.conversation.reply import Reply
 from bot.storage import Store
+from bot.storage.stats import format_stats
 from bot.telegram.app import build_application, shutdown, startup
 from bot.telegram.budget import POLICIES, LocalSendBudget, Priority, PriorityGate
 from bot.telegram.delivery import TelegramSender
@@ -329,3 +330,4 @@ async def test_an_update_delivered_twice_is_answered_once(sqlite_store: Store) -
     assert len(request.sent()) == 1
     stats = await sqlite_store.stats()
     assert stats.duplicate_updates == 2
+    assert "updates delivered twice by Telegram (answered once): 2" in format_stats(stats)
