@@ -313,7 +313,8 @@ async def test_default_logs_are_one_startup_line_and_nothing_per_message(
 ) -> None:
     """Row 7: no SQL, no health-check access lines, nothing per message at INFO."""
     port = _free_port()
-    env = _webhook_env(api, tmp_path / "bot.db", port, LOG_LEVEL="")
+    # Check-in rounds every half second: an idle bot must stay as quiet as a busy one.
+    env = _webhook_env(api, tmp_path / "bot.db", port, LOG_LEVEL="", CHECKIN_TICK_SECONDS="0.5")
     proc = await start_bot(env)
     people = [5_550_700 + i for i in range(10)]
     try:

@@ -140,10 +140,18 @@ async def startup(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
         [BotCommand(name, text) for name, text in GROUP_COMMANDS],
         scope=BotCommandScopeAllGroupChats(),
     )
+    health = application.bot_data.get("health_port")
+    mode = (
+        f"webhook on port {settings.port}"
+        if settings.webhook_url
+        else f"polling, /healthz on port {health}"
+        if health
+        else "polling"
+    )
     log.info(
         "recovery-bot %s started: %s, %s database, %d intents in the catalog, features: %s",
         version(),
-        f"webhook on port {settings.port}" if settings.webhook_url else "polling",
+        mode,
         "PostgreSQL" if store.backend == "postgresql" else "SQLite",
         len(engine.catalog.intents),
         ", ".join(features) or "none",

@@ -129,7 +129,9 @@ def start_health_server(
     """Serve ``GET /healthz`` on ``port`` from the running event loop (polling mode)."""
     server = tornado.httpserver.HTTPServer(health_app(application))
     server.listen(port, address=address)
-    log.info("polling mode: health check on port %s%s", port, HEALTH_PATH)
+    # Said once, in the start-up line (bot.telegram.app.startup).
+    application.bot_data["health_port"] = port
+    log.debug("polling mode: health check on port %s%s", port, HEALTH_PATH)
     return server
 
 
