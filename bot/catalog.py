@@ -113,6 +113,9 @@ class Catalog:
     """Messages the bot must not answer: they teach the matcher what is off-topic."""
     role_notes: dict[str, RoleNote] = field(default_factory=dict)
     """role -> the line added to topic answers for people who chose that role."""
+    variants: dict[str, dict[str, Answer]] = field(default_factory=dict)
+    """answer id -> audience (family, supporter) -> that audience's version of the answer,
+    from ``content/answers/<id>.<audience>.md``."""
 
     @classmethod
     def load(cls, root: Path | None = None) -> Catalog:
@@ -143,7 +146,10 @@ class Catalog:
                 intents[intent.id] = intent
             groups.append(group)
         role_notes = _load_role_notes(cdir / ROLES_FILE)
-        catalog = cls(tuple(groups), intents, sources, sections, synonyms, out_of_scope, role_notes)
+        variants = load_variants(answers_dir, {i.answer.id for i in intents.values()})
+        catalog = cls(
+            tuple(groups), intents, sources, sections, synonyms, out_of_scope, role_notes, variants
+        )
         catalog._check_references(cdir / ROLES_FILE)
         return catalog
 
@@ -354,6 +360,26 @@ def _load_intent_file(path: Path, answers_dir: Path) -> tuple[Group, list[Intent
         )
     group = Group(id=group_id, title=title, intent_ids=tuple(i.id for i in intents))
     return group, intents
+
+
+AUDIENCES = ("family", "supporter")
+"""Who an answer variant speaks to: a family member or friend, or a supporter or peer."""
+
+
+def load_variants(answers_dir: Path, answer_ids: set[str]) -> dict[str, dict[str, Answer]]:
+    """``<answer id>.<audience>.md`` files: the same answer, addressed to another audience."""
+    variants: dict[str, dict[str, Answer]] = {}
+    for path in sorted(answers_dir.glob("*.*.md")):
+        answer_id, _, audience = path.name[: -len(".md")].rpartition(".")
+        if audience not in AUDIENCES:
+            raise ContentError(
+                path, 1, f"unknown audience {audience!r}; use one of {', '.join(AUDIENCES)}"
+            )
+        if answer_id not in answer_ids:
+            raise ContentError(path, 1, f"{path.name} is a variant of no answer ({answer_id!r})")
+        answer = load_answer(path, f"{answer_id}.{audience}", path, 1)
+        variants.setdefault(answer_id, {})[audience] = answer
+    return variants
 
 
 def load_answer(path: Path, answer_id: str, referrer: Path, referrer_line: int) -> Answer:

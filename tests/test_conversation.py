@@ -241,3 +241,52 @@ async def test_settings_show_and_change_role_country_zone_and_checkins(
     (after,) = await conv.handle_command(ME, "settings")
     assert "Time zone: America/Chicago" in after.text and "Check-ins: off" not in after.text
     assert "v1:ci:t:daily:-:0900" in actions([after])  # change the zone, keep the time
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("my son relapsed what do i do", "relapse"),
+        ("my wife is going through withdrawal", "withdrawal"),
+        ("how do i use narcan on my brother", "naloxone"),
+    ],
+)
+async def test_a_parent_is_answered_as_a_parent_from_the_message(
+    conv: Conversation, text: str, intent: str
+) -> None:
+    await conv.update_user(ME.id, role="recovery", country="US")  # stored role says otherwise
+    (answer,) = await conv.handle_text(ME, text)
+    variant = conv.engine.catalog.variants[intent]["family"].text
+    assert variant in answer.text
+    assert conv.engine.catalog.intents[intent].answer.text not in answer.text
+    if intent == "relapse":
+        assert "If you used again" not in answer.text and "someone you love" in answer.text
+
+
+async def test_the_stored_family_role_chooses_the_variant_and_i_stays_personal(
+    conv: Conversation,
+) -> None:
+    await conv.update_user(ME.id, role="family", country="US")
+    (answer,) = await conv.handle_action(ME, "v1:t:cravings")
+    assert conv.engine.catalog.variants["cravings"]["family"].text in answer.text
+    assert "in /topics has ideas for you" not in answer.text  # the variant, not the note
+    await conv.update_user(ME.id, role=None)
+    mine = (await conv.handle_text(ME, "i relapsed last night"))[0]
+    assert "If you used again" in mine.text
+
+
+def test_audience_detector() -> None:
+    from bot.conversation.audience import audience_of
+
+    assert audience_of("my son relapsed") == "family"
+    assert audience_of("My 19 year old daughter is dopesick") == "family"
+    assert audience_of("how do i help my friend") == "family"
+    assert audience_of("one of my clients relapsed") == "supporter"
+    assert audience_of("a client asked about bupe") == "supporter"
+    assert audience_of("i relapsed") is None and audience_of("what is methadone") is None
+
+
+async def test_every_family_variant_the_issue_names_exists(conv: Conversation) -> None:
+    names = {"relapse", "withdrawal", "overdose_response", "naloxone", "cravings"}
+    names |= {"moud_overview", "aftercare", "brain_recovery", "moud_myths"}
+    assert names <= {i for i, v in conv.engine.catalog.variants.items() if "family" in v}

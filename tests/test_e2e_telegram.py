@@ -39,6 +39,9 @@ async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path:
         assert "v1:c:US" in buttons(countries)
         (lines,) = await me.press("v1:c:US")
         assert "988" in lines.params["text"]
+        (parent,) = await me.say("my son relapsed what do i do")
+        assert "someone you love" in parent.params["text"]
+        assert "If you used again" not in parent.params["text"]
 
         (answer,) = await me.say("what is methadone")
         assert answer.params["text"].count("Opioid Addiction and the Brain") <= 1

@@ -114,8 +114,8 @@ def test_decide_never_raises_on_any_text(engine: Engine, text: str) -> None:
 
 def test_family_members_get_a_line_for_them_under_topic_answers(engine: Engine) -> None:
     note = engine.catalog.role_notes["family"].text
-    family = engine.answer_for("withdrawal", Context(role="family"))
-    person = engine.answer_for("withdrawal", Context(role="recovery"))
+    family = engine.answer_for("genetics", Context(role="family"))  # no family variant
+    person = engine.answer_for("genetics", Context(role="recovery"))
     assert note in family.reply
     assert note not in person.reply
     assert note not in engine.answer_for("family_help", Context(role="family")).reply
@@ -161,3 +161,12 @@ def test_a_long_source_list_is_cut_only_where_sources_can_be_shown(engine: Engin
     cut = engine.answer_for("moud_overview", Context(sources_limit=200)).reply.splitlines()[-1]
     assert cut.endswith("and 4 more (/sources)") and len(cut) < 240
     assert cut.startswith("Sources: Opioid Addiction and the Brain (§ Medication-Assisted")
+
+
+def test_a_family_variant_replaces_the_answer_and_its_note(engine: Engine) -> None:
+    variant = engine.catalog.variants["withdrawal"]["family"].text
+    family = engine.answer_for("withdrawal", Context(role="family")).reply
+    assert family.startswith(variant) and engine.catalog.role_notes["family"].text not in family
+    by_message = engine.answer_for("withdrawal", Context(role="recovery", audience="family"))
+    assert by_message.reply.startswith(variant)
+    assert not engine.answer_for("withdrawal", Context(role="recovery")).reply.startswith(variant)

@@ -576,3 +576,16 @@ def test_bot_runtime_does_not_import_the_lint_dictionaries() -> None:
         cwd=PROJECT,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_an_audience_variant_is_linted_like_every_answer(tree: Tree) -> None:
+    path = tree.answer("methadone.family", "Your loved one is an addict. " + "Help them. " * 60)
+    findings = lint(tree)
+    assert {"answer-length", "language"} <= {f.rule for f in findings if f.path == path}
+    assert not [f for f in lint(tree, "reference") if f.path == path]  # not an orphan
+
+
+def test_a_variant_of_no_answer_or_for_no_audience_stops_lint(tree: Tree) -> None:
+    tree.answer("nosuchanswer.family", "Text.")
+    (f,) = [f for f in lint(tree) if f.severity == "error"]
+    assert "variant of no answer" in f.message

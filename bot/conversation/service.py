@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from bot.config import Settings
 from bot.conversation import actions, menus, texts
+from bot.conversation.audience import audience_of
 from bot.conversation.counters import CounterBuffer
 from bot.conversation.ports import EngineLike
 from bot.conversation.registry import (
@@ -203,6 +205,10 @@ class Conversation:
             return await self.crisis_check(chat, text)
         await self.counters.add("message")
         context = await self.context_for(chat)
+        audience = audience_of(text)
+        if audience is not None and chat.private:
+            # "my son relapsed": answered for a parent, whatever role is stored.
+            context = replace(context, audience=audience)
         decision = self.engine.decide(text, context)
         flow = self._flows.get(chat.id)
         if decision.kind == "crisis":

@@ -95,10 +95,11 @@ def check_answers(ctx: LintContext, today: dt.date | None = None) -> Iterator[Fi
         if answer.id in seen:
             continue  # several intents may share one answer; report it once
         seen.add(answer.id)
-        yield from _length_and_grade(answer)
-        yield from _words(answer, terms)
-        yield from _doses(answer)
-        yield from _sources_and_review(answer, today)
+        for checked in (answer, *ctx.catalog.variants.get(answer.id, {}).values()):
+            yield from _length_and_grade(checked)
+            yield from _words(checked, terms)
+            yield from _doses(checked)
+            yield from _sources_and_review(checked, today)
     for intent in ctx.catalog.intents.values():
         for hit in find_terms(intent.title, terms):
             yield error(

@@ -114,6 +114,7 @@ def check_titles_and_related(ctx: LintContext) -> Iterator[Finding]:
 def check_orphans(ctx: LintContext) -> Iterator[Finding]:
     """Answer files no intent uses, and sources no answer cites, are probably mistakes."""
     used = {intent.answer.path.name for intent in ctx.catalog.intents.values()}
+    used |= {a.path.name for by in ctx.catalog.variants.values() for a in by.values()}
     for path in sorted((ctx.content_dir / "answers").glob("*.md")):
         if path.name not in used:
             yield warning(

@@ -103,7 +103,9 @@ class Engine:
         self.classifier = classifier if fits else None
         vectors = self.classifier.example_vectors if self.classifier else None
         self.semantic = SemanticRanker(examples, shared_embedder(), vectors)
-        self._sources = {iid: source_names(catalog, iid) for iid in catalog.intents}
+        self._sources = {
+            iid: source_names(catalog, i.answer.sources) for iid, i in catalog.intents.items()
+        }
         self._safety_intents = tuple(
             i.id for i in catalog.intents.values() if i.safety_pointer and i.group == "safety"
         )
@@ -200,13 +202,17 @@ class Engine:
     def answer_for(self, intent_id: str, context: Context, *, score: float = 100.0) -> Decision:
         """The vetted answer of one intent (also used when a person taps a topic button)."""
         intent = self.catalog.intents[intent_id]
-        parts = [intent.answer.text]
+        audience = context.audience or context.role
+        variant = self.catalog.variants.get(intent.answer.id, {}).get(audience or "")
+        answer = variant or intent.answer
+        parts = [answer.text]
         if intent.safety_pointer:
             parts.append(overdose_pointer(self.country(context)))
-        note = self.catalog.role_notes.get(context.role) if context.role else None
+        note = self.catalog.role_notes.get(audience) if audience and not variant else None
         if note and intent.group != "bot" and intent_id not in note.skip:
             parts.append(note.text)
-        line = source_line(self._sources[intent_id], context.sources_limit)
+        names = source_names(self.catalog, variant.sources) if variant else self._sources[intent_id]
+        line = source_line(names, context.sources_limit)
         if line:
             parts.append(line)
         return Decision("answer", intent_id, score, reply="\n\n".join(parts))
@@ -234,13 +240,12 @@ OWN_GUIDE = "recovery-bot-guide"
 it, and get no source line."""
 
 
-def source_names(catalog: Catalog, intent_id: str) -> tuple[str, ...]:
+def source_names(catalog: Catalog, refs: Sequence[str]) -> tuple[str, ...]:
     """An answer's sources, compact: the article once with its sections, then the others.
 
     ``("Opioid Addiction and the Brain (§ Genetics, § Conclusion)", "NIDA: ...")``; empty for
     answers that cite only the bot's own guide.
     """
-    refs = catalog.intents[intent_id].answer.sources
     if all(ref == OWN_GUIDE for ref in refs):
         return ()
     sections = [
