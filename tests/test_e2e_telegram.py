@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.storage import Store
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
 PERSON = 5551234
+NEWCOMER = 5557777
 GROUP = -1009876
 
 
@@ -61,6 +63,16 @@ async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path:
         (tapped,) = await me.press(related[0])
         assert f"v1:f:{related[0][5:]}:1" in buttons(tapped)
 
+        newcomer = Person(api, NEWCOMER)  # a first message that is a question
+        answer_first, who = await newcomer.say("what is naloxone", expect=2)
+        assert "v1:f:naloxone:1" in buttons(answer_first)
+        assert "who are you" in who.params["text"] and "v1:ob:role" in buttons(who)
+        (where,) = await newcomer.press("v1:ob:role")
+        assert "Which country" in where.params["text"]
+        await newcomer.say("/checkin now")
+        await newcomer.press("v1:ci:m:struggling", expect=2)
+        await newcomer.press("v1:ci:c:7")
+
         (crisis,) = await me.say("i want to kill myself tonight")
         assert "988" in crisis.params["text"]
 
@@ -95,6 +107,9 @@ async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path:
     store = await Store.open(f"sqlite:///{db}")
     try:
         assert await store.get_user(PERSON) is None  # /forget erased the person
+        since = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        answers = await store.checkin_answers(NEWCOMER, since)
+        assert [(a.mood, a.craving) for a in answers] == [("struggling", None), ("craving", 7)]
     finally:
         await store.close()
 
