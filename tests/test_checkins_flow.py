@@ -14,6 +14,7 @@ import pytest
 
 from bot.config import Settings
 from bot.conversation import Chat, Conversation, Reply
+from bot.features import safety_plan
 from bot.features.checkins import CheckinFeature, register
 from bot.storage import CheckinSettings, Store
 from bot.understanding.engine import Engine
@@ -32,6 +33,7 @@ def engine() -> Engine:
 async def conv(engine: Engine, sqlite_store: Store) -> AsyncIterator[Conversation]:
     conversation = Conversation(engine, sqlite_store, Settings(default_country="US"))
     register(conversation)
+    safety_plan.register(conversation)
     yield conversation
 
 

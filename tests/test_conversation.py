@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import Settings
-from bot.conversation import Chat, Conversation, Reply
+from bot.conversation import Chat, Conversation, Reply, load_features
 from bot.conversation.reply import MAX_ACTION_BYTES
+from bot.features import safety_plan
 from bot.storage import Store
 from bot.understanding.engine import Engine
 
@@ -23,7 +24,9 @@ def engine() -> Engine:
 
 @pytest.fixture
 async def conv(engine: Engine, sqlite_store: Store) -> AsyncIterator[Conversation]:
-    yield Conversation(engine, sqlite_store, Settings(default_country="US"))
+    conversation = Conversation(engine, sqlite_store, Settings(default_country="US"))
+    safety_plan.register(conversation)  # check-ins are registered only where a test says so
+    yield conversation
 
 
 def actions(replies: list[Reply]) -> list[str]:
@@ -290,3 +293,24 @@ async def test_every_family_variant_the_issue_names_exists(conv: Conversation) -
     names = {"relapse", "withdrawal", "overdose_response", "naloxone", "cravings"}
     names |= {"moud_overview", "aftercare", "brain_recovery", "moud_myths"}
     assert names <= {i for i, v in conv.engine.catalog.variants.items() if "family" in v}
+
+
+def test_the_safety_plan_is_a_feature_the_core_does_not_name(engine: Engine) -> None:
+    import ast
+    from pathlib import Path
+
+    import bot.conversation.service as service
+
+    assert {"checkins", "safety_plan"} <= set(load_features(Conversation(engine, None, Settings())))
+    tree = ast.parse(Path(service.__file__).read_text(encoding="utf-8"))
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    # bot.safety_plan (the crisis layer's plan text) is fine; no feature module is imported.
+    assert not any(name.startswith("bot.features") or "flow" in name for name in imported)
+
+
+async def test_without_the_feature_safetyplan_is_unknown(
+    engine: Engine, sqlite_store: Store
+) -> None:
+    bare = Conversation(engine, sqlite_store, Settings(default_country="US"))
+    (reply,) = await bare.handle_command(ME, "safetyplan")
+    assert "don't know that command" in reply.text

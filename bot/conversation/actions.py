@@ -16,7 +16,7 @@ ROLE = "r"  # v1:r:<role>                  who the person is
 COUNTRY = "c"  # v1:c:<code> | v1:c:-      which help lines to show
 COUNTRY_MENU = "cm"  # v1:cm                 the country choice
 FEEDBACK = "f"  # v1:f:<intent_id>:<1|0>   was this helpful
-SAFETY_PLAN = "sp"  # v1:sp:<op>           safety-plan flow
+# v1:sp:<op> (safety plan) and v1:ci:... (check-ins) belong to feature modules (bot.features).
 FORGET = "fg"  # v1:fg:<yes|no>            erase everything
 MORE = "mo"  # v1:mo:<intent_id>           an answer's related topics
 ONBOARD = "ob"  # v1:ob:<role|country>     skip an onboarding question

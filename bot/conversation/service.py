@@ -4,8 +4,8 @@ Telegram handlers and the terminal chat both call this; neither decides anything
 Every text a person sends goes through ``engine.decide`` first, which runs the crisis check
 before anything else, including while a flow (safety plan, check-in set-up) is waiting.
 
-The safety-plan modules are imported where used: the crisis layer owns them, and the rest of
-the conversation must keep working (and be testable) without them.
+Features (check-ins, the safety plan) live in ``bot.features`` and register their commands and
+buttons; this core knows none of them by name.
 """
 
 from __future__ import annotations
@@ -424,13 +424,6 @@ class Conversation:
         no = Button(texts.FORGET_NO, actions.make(actions.FORGET, "no"))
         return [Reply(texts.FORGET_ASK, ((yes,), (no,)))]
 
-    async def _cmd_safetyplan(self, chat: Chat, args: str) -> list[Reply]:
-        if not chat.private:
-            return [Reply(texts.PRIVATE_ONLY)]
-        from bot.conversation import safety_plan_flow
-
-        return await safety_plan_flow.show(self, chat)
-
     async def _cmd_checkin(self, chat: Chat, args: str) -> list[Reply]:
         # Replaced when the check-in feature registers "checkin".
         if not chat.private:
@@ -549,15 +542,6 @@ class Conversation:
         await self.store.record_feedback(args[0], args[1] == "1")
         return [Reply(texts.FEEDBACK_THANKS, toast=True)]
 
-    async def _act_safety_plan(self, chat: Chat, args: list[str]) -> list[Reply]:
-        if not chat.private:
-            return [Reply(texts.PRIVATE_ONLY)]
-        if len(args) != 1:
-            return await self.old_button(chat)
-        from bot.conversation import safety_plan_flow
-
-        return await safety_plan_flow.on_action(self, chat, args[0])
-
     async def _act_forget(self, chat: Chat, args: list[str]) -> list[Reply]:
         if not chat.private:
             return [Reply(texts.PRIVATE_ONLY)]
@@ -581,7 +565,6 @@ _ACTIONS: dict[str, _ActionMethod] = {
     actions.COUNTRY_MENU: Conversation._act_country_menu,
     actions.COUNTRY: Conversation._act_country,
     actions.FEEDBACK: Conversation._act_feedback,
-    actions.SAFETY_PLAN: Conversation._act_safety_plan,
     actions.FORGET: Conversation._act_forget,
     actions.MORE: Conversation._act_more,
     actions.ONBOARD: Conversation._act_onboard,

@@ -59,9 +59,8 @@ class CheckinFeature:
         if op == "now" and len(args) == 1:
             return [messages.checkin_message(self.texts)]
         if op == "plan" and len(args) == 1:
-            from bot.conversation import safety_plan_flow
-
-            return await safety_plan_flow.show(self.conversation, chat)
+            # Whatever feature owns /safetyplan answers it (none loaded: "unknown command").
+            return await self.conversation.handle_command(chat, "safetyplan")
         replies = await self.setup.action(chat, args)
         return replies or await self.conversation.old_button(chat)
 

@@ -1,4 +1,6 @@
-"""The guided safety-plan flow: one step at a time, every step skippable, saved as it goes.
+"""/safetyplan, a feature module: the guided flow, one step at a time, every step skippable,
+saved as it goes. Registered like every feature (``register``), so the conversation core knows
+it by no name.
 
 The plan is the one place where the bot keeps words a person wrote: they write it to keep it.
 """
@@ -15,6 +17,9 @@ from bot.safety_plan import STEPS, SafetyPlan, render
 
 if TYPE_CHECKING:
     from bot.conversation.service import Conversation
+
+PREFIX = "sp"
+"""Buttons ``v1:sp:<op>``."""
 
 INTRO = (
     "A safety plan is a short list you write for hard moments: your warning signs, things that "
@@ -35,15 +40,15 @@ KEPT = "Okay, your plan stays as it is."
 NOT_NOW = "Okay. /safetyplan whenever you want to start."
 INTRO_HAVE = "Your safety plan:\n\n{plan}"
 
-START_BUTTON = Button("Start my plan", actions.make(actions.SAFETY_PLAN, "start"))
-NOT_NOW_BUTTON = Button("Not now", actions.make(actions.SAFETY_PLAN, "no"))
-SKIP_BUTTON = Button("Skip this step", actions.make(actions.SAFETY_PLAN, "skip"))
-KEEP_BUTTON = Button("Keep it", actions.make(actions.SAFETY_PLAN, "skip"))
-STOP_BUTTON = Button("Stop for now", actions.make(actions.SAFETY_PLAN, "stop"))
-EDIT_BUTTON = Button("✏️ Edit", actions.make(actions.SAFETY_PLAN, "edit"))
-DELETE_BUTTON = Button("🗑 Delete", actions.make(actions.SAFETY_PLAN, "del"))
-DELETE_YES = Button("Yes, delete it", actions.make(actions.SAFETY_PLAN, "delyes"))
-DELETE_NO = Button("No, keep it", actions.make(actions.SAFETY_PLAN, "delno"))
+START_BUTTON = Button("Start my plan", actions.make(PREFIX, "start"))
+NOT_NOW_BUTTON = Button("Not now", actions.make(PREFIX, "no"))
+SKIP_BUTTON = Button("Skip this step", actions.make(PREFIX, "skip"))
+KEEP_BUTTON = Button("Keep it", actions.make(PREFIX, "skip"))
+STOP_BUTTON = Button("Stop for now", actions.make(PREFIX, "stop"))
+EDIT_BUTTON = Button("✏️ Edit", actions.make(PREFIX, "edit"))
+DELETE_BUTTON = Button("🗑 Delete", actions.make(PREFIX, "del"))
+DELETE_YES = Button("Yes, delete it", actions.make(PREFIX, "delyes"))
+DELETE_NO = Button("No, keep it", actions.make(PREFIX, "delno"))
 
 
 def entries(text: str) -> list[str]:
@@ -141,3 +146,18 @@ async def on_action(conversation: Conversation, chat: Chat, op: str) -> list[Rep
     if op == "delno":
         return [Reply(KEPT)]
     return await conversation.old_button(chat)
+
+
+def register(conversation: Conversation) -> None:
+    """Called by ``load_features``: /safetyplan and its buttons, in private chats only."""
+
+    async def command(chat: Chat, args: str) -> list[Reply]:
+        return await show(conversation, chat)
+
+    async def action(chat: Chat, args: list[str]) -> list[Reply]:
+        if len(args) != 1:
+            return await conversation.old_button(chat)
+        return await on_action(conversation, chat, args[0])
+
+    conversation.register_command("safetyplan", command, "Your plan for hard moments")
+    conversation.register_action(PREFIX, action)
