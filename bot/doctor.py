@@ -233,7 +233,7 @@ class Doctor:
         try:
             revision, missing_db = asyncio.run(_read_revision(target, self.http_timeout))
         except Exception as exc:
-            from bot.storage.store import _describe_driver_error
+            from bot.storage.database import _describe_driver_error
 
             yield Check(
                 "database",
@@ -486,7 +486,7 @@ async def _read_revision(target: Any, timeout: float) -> tuple[str | None, bool]
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from bot.storage import migrate
-    from bot.storage.store import _is_missing_database
+    from bot.storage.database import _is_missing_database
 
     connect_args: dict[str, Any] = {"timeout": timeout}
     engine = create_async_engine(target.url, connect_args=connect_args)

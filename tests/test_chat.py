@@ -49,7 +49,7 @@ def stored_cravings(tmp_path: Path) -> list[tuple[str, int | None]]:
         store = await Store.open(f"sqlite:///{tmp_path / 'chat.db'}")
         try:
             since = datetime(2000, 1, 1, tzinfo=timezone.utc)
-            answers = await store.checkin_answers(TERMINAL_CHAT_ID, since)
+            answers = await store.checkins.answers(TERMINAL_CHAT_ID, since)
             return [(a.mood, a.craving) for a in answers]
         finally:
             await store.close()

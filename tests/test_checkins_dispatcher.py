@@ -26,31 +26,31 @@ def daily(at: time, due: datetime | None, *, paused: bool = False) -> CheckinSet
 
 
 async def test_due_check_in_is_claimed_once_and_rescheduled(store: Store) -> None:
-    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 5, 20)))
+    await store.checkins.save(1, daily(time(20), utc(2026, 1, 5, 20)))
     now = utc(2026, 1, 5, 20, 0, 30)
     got = await claim_due(store, now, GRACE)
     assert [(c.chat_id, c.due_at, c.next_due_at, c.pause_note) for c in got] == [
         (1, utc(2026, 1, 5, 20), utc(2026, 1, 6, 20), False)
     ]
     assert await claim_due(store, now, GRACE) == []
-    s = await store.get_checkin_settings(1)
+    s = await store.checkins.get(1)
     assert s is not None
     assert (s.next_due_at, s.last_sent_at, s.unanswered) == (utc(2026, 1, 6, 20), now, 1)
 
 
 async def test_not_yet_due_paused_and_off_are_not_claimed(store: Store) -> None:
     now = utc(2026, 1, 5, 20)
-    await store.save_checkin_settings(1, daily(time(21), utc(2026, 1, 5, 21)))
-    await store.save_checkin_settings(2, daily(time(20), now, paused=True))
-    await store.save_checkin_settings(
+    await store.checkins.save(1, daily(time(21), utc(2026, 1, 5, 21)))
+    await store.checkins.save(2, daily(time(20), now, paused=True))
+    await store.checkins.save(
         3, CheckinSettings(frequency="off", local_time=time(20), next_due_at=now)
     )
-    await store.save_checkin_settings(4, daily(time(20), None))
+    await store.checkins.save(4, daily(time(20), None))
     assert await claim_due(store, now, GRACE) == []
 
 
 async def test_downtime_within_grace_sends_once(store: Store) -> None:
-    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 5, 20)))
+    await store.checkins.save(1, daily(time(20), utc(2026, 1, 5, 20)))
     now = utc(2026, 1, 5, 21, 30)  # back up 90 minutes late, grace 2 h
     got = await claim_due(store, now, GRACE)
     assert [(c.chat_id, c.due_at) for c in got] == [(1, utc(2026, 1, 5, 20))]
@@ -58,10 +58,10 @@ async def test_downtime_within_grace_sends_once(store: Store) -> None:
 
 
 async def test_downtime_beyond_grace_skips_without_sending(store: Store) -> None:
-    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 5, 20)))
+    await store.checkins.save(1, daily(time(20), utc(2026, 1, 5, 20)))
     now = utc(2026, 1, 5, 23)  # 3 h late
     assert await claim_due(store, now, GRACE) == []
-    s = await store.get_checkin_settings(1)
+    s = await store.checkins.get(1)
     assert s is not None
     assert (s.next_due_at, s.last_sent_at, s.unanswered) == (utc(2026, 1, 6, 20), None, 0)
     # The next day it is sent as usual.
@@ -70,8 +70,8 @@ async def test_downtime_beyond_grace_skips_without_sending(store: Store) -> None
 
 
 async def test_days_of_downtime_never_flood(store: Store) -> None:
-    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 1, 20)))
-    await store.save_checkin_settings(2, daily(time(9), utc(2026, 1, 1, 9)))
+    await store.checkins.save(1, daily(time(20), utc(2026, 1, 1, 20)))
+    await store.checkins.save(2, daily(time(9), utc(2026, 1, 1, 9)))
     # Down from Jan 1 to Jan 5 20:30: person 1's latest time (20:00) is within grace,
     # person 2's (09:00) is not. Each gets at most one check-in.
     now = utc(2026, 1, 5, 20, 30)
@@ -79,24 +79,24 @@ async def test_days_of_downtime_never_flood(store: Store) -> None:
     assert [(c.chat_id, c.due_at, c.next_due_at) for c in got] == [
         (1, utc(2026, 1, 5, 20), utc(2026, 1, 6, 20))
     ]
-    s2 = await store.get_checkin_settings(2)
+    s2 = await store.checkins.get(2)
     assert s2 is not None and s2.next_due_at == utc(2026, 1, 6, 9)
     assert await claim_due(store, now, GRACE) == []
 
 
 async def test_three_unanswered_pause_with_a_note(store: Store) -> None:
-    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 1, 20)))
+    await store.checkins.save(1, daily(time(20), utc(2026, 1, 1, 20)))
     sent: list[Claimed] = []
     for day in range(1, 5):
         sent += await claim_due(store, utc(2026, 1, day, 20), GRACE)
     assert [c.pause_note for c in sent] == [False] * MAX_UNANSWERED + [True]
-    s = await store.get_checkin_settings(1)
+    s = await store.checkins.get(1)
     assert s is not None and s.paused and s.next_due_at is None
     assert await claim_due(store, utc(2026, 1, 5, 20), GRACE) == []
 
 
 async def test_an_answer_resets_the_unanswered_streak(store: Store) -> None:
-    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 1, 20)))
+    await store.checkins.save(1, daily(time(20), utc(2026, 1, 1, 20)))
     notes: list[bool] = []
     for day in range(1, 8):
         for c in await claim_due(store, utc(2026, 1, day, 20), GRACE):
@@ -108,7 +108,7 @@ async def test_an_answer_resets_the_unanswered_streak(store: Store) -> None:
 
 async def test_limit_and_order(store: Store) -> None:
     for i in range(5):
-        await store.save_checkin_settings(i, daily(time(20), utc(2026, 1, 5, 19, 50 - i)))
+        await store.checkins.save(i, daily(time(20), utc(2026, 1, 5, 19, 50 - i)))
     now = utc(2026, 1, 5, 20)
     first = await claim_due(store, now, GRACE, limit=2)
     assert [c.chat_id for c in first] == [4, 3]  # the longest waiting first
@@ -128,13 +128,13 @@ async def test_invalid_stored_schedule_is_stopped_not_crashing(store: Store) -> 
                 next_due_at=utc(2026, 1, 5, 20),
             )
         )
-    await store.save_checkin_settings(1, daily(time(20), utc(2026, 1, 5, 20)))
+    await store.checkins.save(1, daily(time(20), utc(2026, 1, 5, 20)))
     got = await claim_due(store, utc(2026, 1, 5, 20), GRACE)
     assert [c.chat_id for c in got] == [1]
 
 
 async def test_dst_day_in_new_york_is_sent_once(store: Store) -> None:
-    await store.save_checkin_settings(
+    await store.checkins.save(
         1,
         CheckinSettings(
             frequency="daily",

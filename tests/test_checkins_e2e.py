@@ -26,9 +26,9 @@ async def test_due_checkin_is_sent_answered_and_help_now_gives_crisis_lines(
     db = tmp_path / "bot.db"
     store = await Store.open(f"sqlite:///{db}")
     try:
-        await store.update_user(PERSON, country="US", timezone="America/New_York")
+        await store.people.update(PERSON, country="US", timezone="America/New_York")
         due = datetime.now(timezone.utc) - timedelta(seconds=5)
-        await store.save_checkin_settings(
+        await store.checkins.save(
             PERSON,
             CheckinSettings(
                 frequency="daily",
@@ -63,13 +63,13 @@ async def test_due_checkin_is_sent_answered_and_help_now_gives_crisis_lines(
     store = await Store.open(f"sqlite:///{db}")
     try:
         since = datetime(2000, 1, 1, tzinfo=timezone.utc)
-        answers = await store.checkin_answers(PERSON, since)
+        answers = await store.checkins.answers(PERSON, since)
         assert [(a.mood, a.craving) for a in answers] == [
             ("good", None),
             ("craving", 2),
             ("help", None),
         ]
-        settings = await store.get_checkin_settings(PERSON)
+        settings = await store.checkins.get(PERSON)
         assert settings is not None and settings.unanswered == 0
         assert settings.next_due_at is not None and settings.next_due_at > due
     finally:

@@ -46,7 +46,7 @@ def text(replies: list[Reply]) -> str:
 
 
 async def settings_of(conv: Conversation) -> CheckinSettings:
-    found: CheckinSettings | None = await conv.store.get_checkin_settings(ME.id)
+    found: CheckinSettings | None = await conv.store.checkins.get(ME.id)
     assert found is not None
     return found
 
@@ -85,7 +85,7 @@ async def test_daily_at_nine_london_is_saved_with_its_next_time(conv: Conversati
     assert s.next_due_at is not None and not s.paused
     assert before < s.next_due_at <= before + timedelta(days=1, hours=1)
     assert s.next_due_at.astimezone(ZoneInfo("Europe/London")).time() == time(9, 0)
-    user = await conv.store.get_user(ME.id)
+    user = await conv.store.people.get(ME.id)
     assert user is not None and user.timezone == "Europe/London"
 
 
@@ -120,7 +120,7 @@ async def test_bad_time_gets_a_kind_reply_and_another_try(conv: Conversation) ->
     assert "don't know that time zone" in bad_zone.text
     saved = await conv.handle_text(ME, "london")
     assert "Weekdays (Mon-Fri) at 12:15 (Europe/London)" in text(saved)
-    assert await conv.store.checkin_answers(ME.id, EPOCH) == []  # typed text is never stored
+    assert await conv.store.checkins.answers(ME.id, EPOCH) == []  # typed text is never stored
 
 
 async def test_crisis_text_during_set_up_gets_the_crisis_reply_first(conv: Conversation) -> None:
@@ -143,7 +143,7 @@ async def test_pause_resume_and_stop(conv: Conversation) -> None:
     assert "paused" in text(status) and "v1:ci:resume" in acts(status)
     # Three unanswered, then the person comes back: the streak starts again.
     s = await settings_of(conv)
-    await conv.store.save_checkin_settings(ME.id, replace(s, unanswered=3))
+    await conv.store.checkins.save(ME.id, replace(s, unanswered=3))
     resumed = await conv.handle_action(ME, "v1:ci:resume")
     assert "on again" in text(resumed)
     s = await settings_of(conv)
@@ -160,7 +160,7 @@ async def test_pause_resume_and_stop(conv: Conversation) -> None:
 async def test_checkin_is_private_only(conv: Conversation) -> None:
     (reply,) = await conv.handle_command(GROUP, "checkin")
     assert "private" in reply.text.lower()
-    assert await conv.store.get_checkin_settings(GROUP.id) is None
+    assert await conv.store.checkins.get(GROUP.id) is None
     (button,) = await conv.handle_action(GROUP, "v1:ci:m:good")
     assert "private" in button.text.lower()
 
@@ -179,7 +179,7 @@ async def test_mood_and_craving_are_stored_as_keys_and_reset_the_streak(
 ) -> None:
     await set_up_daily_london(conv)
     s = await settings_of(conv)
-    await conv.store.save_checkin_settings(ME.id, replace(s, unanswered=2))
+    await conv.store.checkins.save(ME.id, replace(s, unanswered=2))
     replies = await conv.handle_action(ME, "v1:ci:m:good")
     assert (
         "glad" in text(replies) and "v1:ci:c:0" in acts(replies) and "v1:ci:c:10" in acts(replies)
@@ -190,7 +190,7 @@ async def test_mood_and_craving_are_stored_as_keys_and_reset_the_streak(
     skipped = await conv.handle_action(ME, "v1:ci:c:-")
     assert skipped[0].toast
     await conv.handle_text(ME, "honestly today was weird, my cousin visited")
-    answers = await conv.store.checkin_answers(ME.id, EPOCH)
+    answers = await conv.store.checkins.answers(ME.id, EPOCH)
     assert [(a.mood, a.craving) for a in answers] == [("good", None), ("craving", 3)]
 
 
@@ -218,12 +218,12 @@ async def test_need_help_now_gives_crisis_lines_for_the_country_and_the_plan(
     conv: Conversation,
 ) -> None:
     await conv.update_user(ME.id, country="GB")
-    await conv.store.save_safety_plan(ME.id, {"helpers": ["my sister Ana"]})
+    await conv.store.plans.save(ME.id, {"helpers": ["my sister Ana"]})
     (reply,) = await conv.handle_action(ME, "v1:ci:m:help")
     assert "116 123" in reply.text and "999" in reply.text  # Samaritans, UK emergency
     assert "988" not in reply.text
     assert "my sister Ana" in reply.text
-    answers = await conv.store.checkin_answers(ME.id, EPOCH)
+    answers = await conv.store.checkins.answers(ME.id, EPOCH)
     assert [a.mood for a in answers] == ["help"]
 
 
@@ -235,11 +235,11 @@ async def test_unknown_checkin_button_gets_the_polite_menu(conv: Conversation) -
 
 async def seed_answers(store: Store, today: date) -> None:
     noon = datetime.combine(today, time(12, 0), tzinfo=timezone.utc)
-    await store.record_checkin_answer(ME.id, "good", None, noon - timedelta(days=20))
-    await store.record_checkin_answer(ME.id, "struggling", None, noon - timedelta(days=1))
-    await store.record_checkin_answer(ME.id, "craving", 8, noon - timedelta(days=1))
-    await store.record_checkin_answer(ME.id, "okay", None, noon)
-    await store.record_checkin_answer(ME.id, "craving", 0, noon)
+    await store.checkins.record_answer(ME.id, "good", None, noon - timedelta(days=20))
+    await store.checkins.record_answer(ME.id, "struggling", None, noon - timedelta(days=1))
+    await store.checkins.record_answer(ME.id, "craving", 8, noon - timedelta(days=1))
+    await store.checkins.record_answer(ME.id, "okay", None, noon)
+    await store.checkins.record_answer(ME.id, "craving", 0, noon)
 
 
 async def test_progress_shows_weeks_milestones_and_keeps_the_longest_stretch(
@@ -270,7 +270,7 @@ async def test_progress_shows_weeks_milestones_and_keeps_the_longest_stretch(
     assert "0 days since your start" in after.text
     assert "Next milestone: 1 week, in 7 days" in after.text
     assert "Your longest stretch so far: 45 days" in after.text
-    user = await conv.store.get_user(ME.id)
+    user = await conv.store.people.get(ME.id)
     assert user is not None and user.recovery_start == today
 
 
@@ -286,7 +286,7 @@ async def test_progress_bad_or_future_date_gets_a_kind_reply(conv: Conversation)
     for arg in ("start 01/10/2026", f"start {future}", "newstart soon"):
         (reply,) = await conv.handle_command(ME, "progress", arg)
         assert "couldn't read that date" in reply.text
-    user = await conv.store.get_user(ME.id)
+    user = await conv.store.people.get(ME.id)
     assert user is not None and user.recovery_start is None
 
 

@@ -6,6 +6,7 @@ import asyncio
 import math
 from collections import Counter
 from datetime import datetime, time, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -56,8 +57,8 @@ async def schedule(store: Store, chat_id: int, **overrides: Any) -> None:
         "next_due_at": NOW - timedelta(seconds=30),
     }
     values.update(overrides)
-    await store.ensure_user(chat_id)
-    await store.save_checkin_settings(chat_id, CheckinSettings(**values))
+    await store.people.ensure(chat_id)
+    await store.checkins.save(chat_id, CheckinSettings(**values))
 
 
 def make_sender(store: Store, clock: FakeClock, fake: FakeSender, rate: float) -> CheckinSender:
@@ -69,7 +70,7 @@ def make_sender(store: Store, clock: FakeClock, fake: FakeSender, rate: float) -
     return CheckinSender(
         store,
         fake,
-        cast(Any, store),
+        cast(Any, SimpleNamespace(update_user=store.people.update)),
         message_for,
         rate=rate,
         grace=GRACE,
@@ -117,11 +118,11 @@ async def test_blocked_person_is_deactivated_and_paused(sqlite_store: Store) -> 
     fake = FakeSender(clock, blocked=frozenset({7}))
     result = await make_sender(sqlite_store, clock, fake, rate=25).tick()
     assert (result.sent, result.unreachable) == (1, 1)
-    user = await sqlite_store.get_user(7)
-    settings = await sqlite_store.get_checkin_settings(7)
+    user = await sqlite_store.people.get(7)
+    settings = await sqlite_store.checkins.get(7)
     assert user is not None and not user.active
     assert settings is not None and settings.paused
-    other = await sqlite_store.get_user(8)
+    other = await sqlite_store.people.get(8)
     assert other is not None and other.active
 
 
@@ -135,7 +136,7 @@ async def test_three_unanswered_get_a_gentle_pause_note_not_a_fourth(sqlite_stor
     assert chat == 9 and "paused" in note.text and "/checkin" in note.text
     assert "How are you doing" not in note.text
     assert [b.action for b in note.all_buttons()] == ["v1:ci:resume"]
-    settings = await sqlite_store.get_checkin_settings(9)
+    settings = await sqlite_store.checkins.get(9)
     assert settings is not None and settings.paused and settings.next_due_at is None
 
 
@@ -145,7 +146,7 @@ async def test_never_sends_to_a_group(sqlite_store: Store) -> None:
     fake = FakeSender(clock)
     result = await make_sender(sqlite_store, clock, fake, rate=25).tick()
     assert fake.sent == [] and result.skipped_groups == 1
-    settings = await sqlite_store.get_checkin_settings(-100123)
+    settings = await sqlite_store.checkins.get(-100123)
     assert settings is not None and settings.paused
 
 
@@ -172,5 +173,5 @@ async def test_missed_beyond_grace_is_not_sent(sqlite_store: Store) -> None:
     fake = FakeSender(clock)
     await make_sender(sqlite_store, clock, fake, rate=25).tick()
     assert fake.sent == []  # five hours late: skipped, not sent late
-    settings = await sqlite_store.get_checkin_settings(21)
+    settings = await sqlite_store.checkins.get(21)
     assert settings is not None and settings.next_due_at == due + timedelta(days=1)

@@ -43,11 +43,11 @@ async def test_welcome_says_what_the_bot_is_not_and_offers_roles(conv: Conversat
 async def test_role_choice_is_stored_and_leads_to_country(conv: Conversation) -> None:
     replies = await conv.handle_action(ME, "v1:r:family")
     assert "v1:c:US" in actions(replies)
-    user = await conv.store.get_user(ME.id)
+    user = await conv.store.people.get(ME.id)
     assert user is not None and user.role == "family"
     replies = await conv.handle_action(ME, "v1:c:US")
     assert "988" in replies[0].text
-    assert (await conv.store.get_user(ME.id)).country == "US"  # type: ignore[union-attr]
+    assert (await conv.store.people.get(ME.id)).country == "US"  # type: ignore[union-attr]
 
 
 async def test_answer_has_four_choices_feedback_help_and_more(conv: Conversation) -> None:
@@ -98,14 +98,14 @@ async def test_safety_plan_guided_skippable_saved_viewed_deleted(conv: Conversat
     assert "v1:sp:skip" in actions(replies)
     await conv.handle_text(ME, "I stop answering my phone\nI sleep all day")
     await conv.handle_action(ME, "v1:sp:skip")
-    plan = await conv.store.get_safety_plan(ME.id)
+    plan = await conv.store.plans.get(ME.id)
     assert plan is not None and "I sleep all day" in next(iter(plan.values()))
     await conv.handle_action(ME, "v1:sp:stop")
     (view,) = await conv.handle_command(ME, "safetyplan")
     assert "I sleep all day" in view.text and "v1:sp:edit" in actions([view])
     await conv.handle_action(ME, "v1:sp:del")
     await conv.handle_action(ME, "v1:sp:delyes")
-    assert await conv.store.get_safety_plan(ME.id) is None
+    assert await conv.store.plans.get(ME.id) is None
 
 
 async def test_forget_asks_first_then_erases(conv: Conversation) -> None:
@@ -113,9 +113,9 @@ async def test_forget_asks_first_then_erases(conv: Conversation) -> None:
     (ask,) = await conv.handle_command(ME, "forget")
     assert "v1:fg:yes" in actions([ask])
     await conv.handle_action(ME, "v1:fg:no")
-    assert await conv.store.get_user(ME.id) is not None
+    assert await conv.store.people.get(ME.id) is not None
     await conv.handle_action(ME, "v1:fg:yes")
-    assert await conv.store.get_user(ME.id) is None
+    assert await conv.store.people.get(ME.id) is None
 
 
 async def test_old_buttons_get_the_menu(conv: Conversation) -> None:
@@ -234,7 +234,7 @@ async def test_settings_show_and_change_role_country_zone_and_checkins(
     (role,) = await conv.handle_action(ME, "v1:st:role")
     assert "v1:r:supporter" in actions([role])
     await conv.handle_action(ME, "v1:r:supporter")
-    assert (await conv.store.get_user(ME.id)).role == "supporter"  # type: ignore[union-attr]
+    assert (await conv.store.people.get(ME.id)).role == "supporter"  # type: ignore[union-attr]
     assert "v1:cm" in actions([shown])
     (checkins,) = await conv.handle_action(ME, "v1:ci:settings")
     assert "v1:ci:f:daily" in actions([checkins])

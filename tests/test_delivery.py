@@ -328,6 +328,6 @@ async def test_an_update_delivered_twice_is_answered_once(sqlite_store: Store) -
             await app.process_update(Update.de_json(dict(update), app.bot))
         await shutdown(app)
     assert len(request.sent()) == 1
-    stats = await sqlite_store.stats()
+    stats = await sqlite_store.counters.stats()
     assert stats.duplicate_updates == 2
     assert "updates delivered twice by Telegram (answered once): 2" in format_stats(stats)

@@ -106,9 +106,9 @@ async def test_polling_private_and_group_conversation(api: FakeBotApi, tmp_path:
     assert "kill myself" not in err and "methadone" not in err
     store = await Store.open(f"sqlite:///{db}")
     try:
-        assert await store.get_user(PERSON) is None  # /forget erased the person
+        assert await store.people.get(PERSON) is None  # /forget erased the person
         since = datetime(2000, 1, 1, tzinfo=timezone.utc)
-        answers = await store.checkin_answers(NEWCOMER, since)
+        answers = await store.checkins.answers(NEWCOMER, since)
         assert [(a.mood, a.craving) for a in answers] == [("struggling", None), ("craving", 7)]
     finally:
         await store.close()

@@ -394,8 +394,8 @@ async def test_forget_with_a_reader_open_tells_the_truth_and_finishes_later(
     person = 5_550_999
     store = await Store.open(f"sqlite:///{db}")
     try:
-        await store.ensure_user(person)
-        await store.save_safety_plan(person, {"people": [PLAN_WORDS], "places": ["the park"]})
+        await store.people.ensure(person)
+        await store.plans.save(person, {"people": [PLAN_WORDS], "places": ["the park"]})
     finally:
         await store.close()
     proc = await start_bot(bot_env(api, db, LOG_LEVEL="INFO"))

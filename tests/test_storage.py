@@ -12,26 +12,26 @@ UTC = timezone.utc
 
 
 async def test_new_person_is_created_once_and_seen_dates_move(store: Store) -> None:
-    assert await store.get_user(42) is None
-    first = await store.ensure_user(42, now=datetime(2024, 3, 1, 23, 30, tzinfo=UTC))
+    assert await store.people.get(42) is None
+    first = await store.people.ensure(42, now=datetime(2024, 3, 1, 23, 30, tzinfo=UTC))
     assert first.created_on == first.last_seen == date(2024, 3, 1)
     assert first.role is None and first.consent is False and first.active is True
-    again = await store.ensure_user(42, now=datetime(2024, 3, 5, 8, 0, tzinfo=UTC))
+    again = await store.people.ensure(42, now=datetime(2024, 3, 5, 8, 0, tzinfo=UTC))
     assert again.created_on == date(2024, 3, 1)
     assert again.last_seen == date(2024, 3, 5)
-    assert await store.get_user(42) == again
+    assert await store.people.get(42) == again
 
 
 async def test_telegram_int64_chat_ids_fit(store: Store) -> None:
     for chat_id in (-1001234567890123, 2**62):
-        user = await store.ensure_user(chat_id)
+        user = await store.people.ensure(chat_id)
         assert user.chat_id == chat_id
 
 
 async def test_update_changes_only_given_fields_and_records_consent_time(store: Store) -> None:
-    await store.ensure_user(7)
+    await store.people.ensure(7)
     before = datetime.now(UTC)
-    user = await store.update_user(
+    user = await store.people.update(
         7,
         role="family",
         country="gb",
@@ -44,18 +44,18 @@ async def test_update_changes_only_given_fields_and_records_consent_time(store: 
     assert user.consent_at.tzinfo is not None and user.consent_at >= before - timedelta(seconds=1)
     assert user.recovery_start == date(2024, 1, 2)
 
-    user = await store.update_user(7, role="recovery")
+    user = await store.people.update(7, role="recovery")
     assert (user.role, user.country, user.consent) == ("recovery", "GB", True)
 
-    user = await store.update_user(7, consent=False, recovery_start=None, active=False)
+    user = await store.people.update(7, consent=False, recovery_start=None, active=False)
     assert user.consent is False and user.consent_at is None and user.recovery_start is None
     assert user.active is False
     # Writing again means the person is reachable again (e.g. unblocked the bot).
-    assert (await store.ensure_user(7)).active is True
+    assert (await store.people.ensure(7)).active is True
 
 
 async def test_update_creates_a_missing_person(store: Store) -> None:
-    user = await store.update_user(99, role="supporter")
+    user = await store.people.update(99, role="supporter")
     assert user.role == "supporter" and user.created_on is not None
 
 
@@ -64,27 +64,27 @@ async def test_update_creates_a_missing_person(store: Store) -> None:
     [{"role": "admin"}, {"country": "Britain"}, {"timezone": "Mars/Olympus"}],
 )
 async def test_update_rejects_bad_values(store: Store, kwargs: dict[str, str]) -> None:
-    await store.ensure_user(1)
+    await store.people.ensure(1)
     with pytest.raises(ValueError):
-        await store.update_user(1, **kwargs)  # type: ignore[arg-type]
-    assert await store.get_user(1) == await store.ensure_user(1)
+        await store.people.update(1, **kwargs)  # type: ignore[arg-type]
+    assert await store.people.get(1) == await store.people.ensure(1)
 
 
 async def test_safety_plan_round_trip_replace_and_delete(store: Store) -> None:
     plan = {"warning_signs": ["can't sleep", "skipping meetings"], "people": ["Sam 📞"]}
-    assert await store.get_safety_plan(3) is None
-    await store.save_safety_plan(3, plan)
-    assert await store.get_safety_plan(3) == plan
-    await store.save_safety_plan(3, {"places": ["library"]})
-    assert await store.get_safety_plan(3) == {"places": ["library"]}
-    await store.delete_safety_plan(3)
-    assert await store.get_safety_plan(3) is None
+    assert await store.plans.get(3) is None
+    await store.plans.save(3, plan)
+    assert await store.plans.get(3) == plan
+    await store.plans.save(3, {"places": ["library"]})
+    assert await store.plans.get(3) == {"places": ["library"]}
+    await store.plans.delete(3)
+    assert await store.plans.get(3) is None
 
 
 @pytest.mark.parametrize("bad", [["a"], {"a": "not a list"}, {"a": [1]}])
 async def test_safety_plan_shape_is_checked(store: Store, bad: object) -> None:
     with pytest.raises(ValueError):
-        await store.save_safety_plan(3, bad)  # type: ignore[arg-type]
+        await store.plans.save(3, bad)  # type: ignore[arg-type]
 
 
 async def test_checkin_settings_round_trip_with_utc_times(store: Store) -> None:
@@ -99,17 +99,17 @@ async def test_checkin_settings_round_trip_with_utc_times(store: Store) -> None:
         unanswered=2,
         last_sent_at=datetime(2024, 3, 24, 20, 15, tzinfo=UTC),
     )
-    assert await store.get_checkin_settings(5) is None
-    await store.save_checkin_settings(5, settings)
-    got = await store.get_checkin_settings(5)
+    assert await store.checkins.get(5) is None
+    await store.checkins.save(5, settings)
+    got = await store.checkins.get(5)
     assert got == settings
     assert got is not None and got.next_due_at is not None
     assert got.next_due_at.utcoffset() == timedelta(0)  # handed back in UTC
     paused = CheckinSettings(frequency="off", local_time=time(8), timezone="UTC", paused=True)
-    await store.save_checkin_settings(5, paused)
-    assert await store.get_checkin_settings(5) == paused
-    await store.delete_checkin_settings(5)
-    assert await store.get_checkin_settings(5) is None
+    await store.checkins.save(5, paused)
+    assert await store.checkins.get(5) == paused
+    await store.checkins.delete(5)
+    assert await store.checkins.get(5) is None
 
 
 @pytest.mark.parametrize(
@@ -124,16 +124,16 @@ async def test_checkin_settings_round_trip_with_utc_times(store: Store) -> None:
 )
 async def test_checkin_settings_are_validated(store: Store, settings: CheckinSettings) -> None:
     with pytest.raises(ValueError):
-        await store.save_checkin_settings(5, settings)
+        await store.checkins.save(5, settings)
 
 
 async def test_checkin_answers_since_in_order(store: Store) -> None:
     base = datetime(2024, 5, 1, 12, tzinfo=UTC)
-    await store.record_checkin_answer(8, "okay", 4, base + timedelta(days=2))
-    await store.record_checkin_answer(8, "good", None, base)
-    await store.record_checkin_answer(8, "struggling", 8, base + timedelta(days=1))
-    await store.record_checkin_answer(9, "good", 0, base + timedelta(days=1))
-    got = await store.checkin_answers(8, since=base + timedelta(hours=1))
+    await store.checkins.record_answer(8, "okay", 4, base + timedelta(days=2))
+    await store.checkins.record_answer(8, "good", None, base)
+    await store.checkins.record_answer(8, "struggling", 8, base + timedelta(days=1))
+    await store.checkins.record_answer(9, "good", 0, base + timedelta(days=1))
+    got = await store.checkins.answers(8, since=base + timedelta(hours=1))
     assert got == [
         CheckinAnswer(8, base + timedelta(days=1), "struggling", 8),
         CheckinAnswer(8, base + timedelta(days=2), "okay", 4),
@@ -147,38 +147,38 @@ async def test_checkin_answer_takes_a_button_key_not_text(
     store: Store, mood: str, craving: int | None
 ) -> None:
     with pytest.raises(ValueError):
-        await store.record_checkin_answer(8, mood, craving, datetime.now(UTC))
+        await store.checkins.record_answer(8, mood, craving, datetime.now(UTC))
 
 
 async def test_group_crisis_watch_defaults_on(store: Store) -> None:
     group = -100555
-    assert await store.group_crisis_watch(group) is True
-    await store.set_group_crisis_watch(group, False)
-    assert await store.group_crisis_watch(group) is False
-    await store.set_group_crisis_watch(group, True)
-    assert await store.group_crisis_watch(group) is True
+    assert await store.groups.crisis_watch(group) is True
+    await store.groups.set_crisis_watch(group, False)
+    assert await store.groups.crisis_watch(group) is False
+    await store.groups.set_crisis_watch(group, True)
+    assert await store.groups.crisis_watch(group) is True
 
 
 async def test_counters_and_feedback_add_up_per_day_and_key(store: Store) -> None:
     d1, d2 = date(2024, 6, 1), date(2024, 6, 2)
     for _ in range(3):
-        await store.count("intent_hit", "tolerance", day=d1)
-    await store.count("intent_hit", "tolerance", n=2, day=d2)
-    await store.count("intent_hit", "naloxone", day=d2)
-    await store.count("message", n=10, day=d1)
-    await store.count("fallback", day=d1)
-    await store.count("suggest", day=d2)
-    await store.count("crisis", "suicidal", day=d2)
-    await store.record_feedback("tolerance", True, day=d1)
-    await store.record_feedback("tolerance", True, day=d2)
-    await store.record_feedback("tolerance", False, day=d2)
-    stats = await store.stats()
+        await store.counters.count("intent_hit", "tolerance", day=d1)
+    await store.counters.count("intent_hit", "tolerance", n=2, day=d2)
+    await store.counters.count("intent_hit", "naloxone", day=d2)
+    await store.counters.count("message", n=10, day=d1)
+    await store.counters.count("fallback", day=d1)
+    await store.counters.count("suggest", day=d2)
+    await store.counters.count("crisis", "suicidal", day=d2)
+    await store.counters.record_feedback("tolerance", True, day=d1)
+    await store.counters.record_feedback("tolerance", True, day=d2)
+    await store.counters.record_feedback("tolerance", False, day=d2)
+    stats = await store.counters.stats()
     assert stats.answers_per_intent == {"tolerance": 5, "naloxone": 1}
     assert (stats.messages, stats.fallbacks, stats.suggestions) == (10, 1, 1)
     assert stats.crisis_per_kind == {"suicidal": 1}
     assert stats.feedback_per_intent == {"tolerance": (2, 1)}
     assert stats.fallback_rate == pytest.approx(0.1)
-    recent = await store.stats(since=d2)
+    recent = await store.counters.stats(since=d2)
     assert recent.answers_per_intent == {"tolerance": 2, "naloxone": 1}
     assert recent.feedback_per_intent == {"tolerance": (1, 1)}
 
@@ -190,18 +190,18 @@ async def test_counters_refuse_anything_that_looks_like_text(
     store: Store, name: str, key: str
 ) -> None:
     with pytest.raises(ValueError):
-        await store.count(name, key)
+        await store.counters.count(name, key)
 
 
 async def test_stats_count_people_and_checkins(store: Store) -> None:
     today = date(2024, 7, 10)
-    await store.ensure_user(1, now=datetime(2024, 7, 9, tzinfo=UTC))
-    await store.ensure_user(2, now=datetime(2024, 6, 1, tzinfo=UTC))
-    await store.update_user(1, role="recovery", consent=True)
-    await store.save_checkin_settings(1, CheckinSettings())
-    await store.save_checkin_settings(2, CheckinSettings(paused=True))
-    await store.save_safety_plan(2, {"a": ["b"]})
-    stats = await store.stats(today=today)
+    await store.people.ensure(1, now=datetime(2024, 7, 9, tzinfo=UTC))
+    await store.people.ensure(2, now=datetime(2024, 6, 1, tzinfo=UTC))
+    await store.people.update(1, role="recovery", consent=True)
+    await store.checkins.save(1, CheckinSettings())
+    await store.checkins.save(2, CheckinSettings(paused=True))
+    await store.plans.save(2, {"a": ["b"]})
+    stats = await store.counters.stats(today=today)
     assert stats.users == 2
     assert stats.users_by_role == {"recovery": 1, "unset": 1}
     assert (stats.consented_users, stats.active_users_7d) == (1, 1)
@@ -214,8 +214,8 @@ async def test_transaction_lets_other_modules_run_their_own_queries(store: Store
     from bot.storage.schema import checkins
 
     due = datetime(2024, 1, 1, 9, tzinfo=UTC)
-    await store.save_checkin_settings(1, CheckinSettings(next_due_at=due))
-    await store.save_checkin_settings(2, CheckinSettings(next_due_at=due + timedelta(days=9)))
+    await store.checkins.save(1, CheckinSettings(next_due_at=due))
+    await store.checkins.save(2, CheckinSettings(next_due_at=due + timedelta(days=9)))
     async with store.transaction() as conn:
         query = select(checkins.c.chat_id).where(checkins.c.next_due_at <= due)
         if store.backend == "postgresql":
@@ -231,5 +231,5 @@ async def test_transaction_lets_other_modules_run_their_own_queries(store: Store
         async with store.transaction() as conn:
             await conn.execute(update(checkins).values(unanswered=5))
             raise RuntimeError("rolled back")
-    settings = await store.get_checkin_settings(1)
+    settings = await store.checkins.get(1)
     assert settings is not None and settings.unanswered == 0

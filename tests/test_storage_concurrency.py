@@ -17,12 +17,12 @@ from bot.storage import Store
 async def main(url, base, n):
     store = await Store.open(url, busy_timeout=30)
     for i in range(n):
-        await store.ensure_user(1)            # the same person from both processes
-        await store.ensure_user(base + i)     # and different people
-        await store.count("message")
-        await store.count("intent_hit", "tolerance", n=2)
-        await store.record_feedback("tolerance", i % 2 == 0)
-        await store.update_user(base + i, role="family")
+        await store.people.ensure(1)            # the same person from both processes
+        await store.people.ensure(base + i)     # and different people
+        await store.counters.count("message")
+        await store.counters.count("intent_hit", "tolerance", n=2)
+        await store.counters.record_feedback("tolerance", i % 2 == 0)
+        await store.people.update(base + i, role="family")
     await store.close()
 asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 """
@@ -31,7 +31,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 async def _stats(url: str) -> Stats:
     store = await Store.open(url)
     try:
-        return await store.stats()
+        return await store.counters.stats()
     finally:
         await store.close()
 

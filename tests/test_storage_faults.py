@@ -25,7 +25,7 @@ from bot.storage.store import open_engine
 async def test_missing_folders_and_file_are_created(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "c" / "bot.db"
     store = await Store.open(f"sqlite:///{path}")
-    await store.ensure_user(1)
+    await store.people.ensure(1)
     await store.close()
     assert path.exists()
 
@@ -44,7 +44,7 @@ async def test_missing_postgres_database_is_created(pg_server: object) -> None:
 
     assert isinstance(pg_server, PgServer)
     store = await Store.open(pg_server.url("never_made_before"))
-    await store.ensure_user(1)
+    await store.people.ensure(1)
     await store.close()
 
 
@@ -80,13 +80,13 @@ import asyncio, os, sys
 from bot.storage import Store, StorageError
 async def main(url, uid):
     warm = await Store.open("sqlite://")
-    await warm.ensure_user(1)
+    await warm.people.ensure(1)
     await warm.close()
     if uid >= 0:
         os.setgid(uid); os.setuid(uid)
     try:
         store = await Store.open(url)
-        await store.ensure_user(2)
+        await store.people.ensure(2)
         await store.close()
     except StorageError as exc:
         print("StorageError:", exc)
@@ -110,7 +110,7 @@ def _open_as_unprivileged(url: str) -> str:
 
 async def _make_db(url: str) -> None:
     store = await Store.open(url)
-    await store.ensure_user(1)
+    await store.people.ensure(1)
     await store.close()
 
 
@@ -146,13 +146,13 @@ async def test_locked_database_waits_then_says_so(sqlite_url: str) -> None:
         other.execute("BEGIN EXCLUSIVE")
         started = time.monotonic()
         with pytest.raises(StorageError, match="locked by another process"):
-            await store.count("message")
+            await store.counters.count("message")
         assert time.monotonic() - started >= 0.25  # it waited the busy timeout first
         with pytest.raises(StorageError, match="locked"):
             await Store.open(sqlite_url, busy_timeout=0.2)
         other.execute("ROLLBACK")
-        await store.count("message")  # and recovers once the lock is gone
-        assert (await store.stats()).messages == 1
+        await store.counters.count("message")  # and recovers once the lock is gone
+        assert (await store.counters.stats()).messages == 1
     finally:
         other.close()
         await store.close()
@@ -166,9 +166,9 @@ async def test_a_short_lock_is_waited_out(sqlite_url: str) -> None:
     other.execute("BEGIN EXCLUSIVE")
     loop = asyncio.get_running_loop()
     loop.call_later(0.3, other.execute, "COMMIT")
-    await store.count("message")
+    await store.counters.count("message")
     other.close()
-    assert (await store.stats()).messages == 1
+    assert (await store.counters.stats()).messages == 1
     await store.close()
 
 
@@ -194,18 +194,18 @@ async def test_older_schema_is_migrated_at_open_keeping_the_data(database_url: s
     try:
         async with store.engine.connect() as conn:
             assert await conn.run_sync(current_revision) == head_revision()
-        user = await store.get_user(77)
+        user = await store.people.get(77)
         assert user is not None and user.role == "family"
-        assert (await store.stats()).messages == 5
-        await store.set_group_crisis_watch(-5, False)  # a table added by a later version
-        await store.record_feedback("tolerance", True)
+        assert (await store.counters.stats()).messages == 5
+        await store.groups.set_crisis_watch(-5, False)  # a table added by a later version
+        await store.counters.record_feedback("tolerance", True)
     finally:
         await store.close()
 
 
 async def test_newer_schema_than_the_code_is_refused(database_url: str) -> None:
     store = await Store.open(database_url)
-    await store.ensure_user(5)
+    await store.people.ensure(5)
     async with store.engine.begin() as conn:
         await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     await store.close()
@@ -216,10 +216,10 @@ async def test_newer_schema_than_the_code_is_refused(database_url: str) -> None:
 async def test_reopening_is_a_no_op(database_url: str) -> None:
     for _ in range(3):
         store = await Store.open(database_url)
-        await store.ensure_user(1)
+        await store.people.ensure(1)
         await store.close()
     store = await Store.open(database_url)
-    assert (await store.stats()).users == 1
+    assert (await store.counters.stats()).users == 1
     await store.close()
 
 
@@ -229,34 +229,34 @@ async def test_reopening_is_a_no_op(database_url: str) -> None:
 async def test_malformed_safety_plan_is_reported_not_crashed_on(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await store.save_safety_plan(1, {"people": ["x"]})
+    await store.plans.save(1, {"people": ["x"]})
     secret = '{"people": ["my private words'
     async with store.engine.begin() as conn:
         await conn.execute(text("UPDATE safety_plans SET plan = :p"), {"p": secret})
     with caplog.at_level(logging.WARNING), pytest.raises(CorruptRowError):
-        await store.get_safety_plan(1)
+        await store.plans.get(1)
     assert "unreadable" in caplog.text
     assert "private words" not in caplog.text
-    await store.save_safety_plan(1, {"people": ["y"]})  # writing a new plan repairs it
-    assert await store.get_safety_plan(1) == {"people": ["y"]}
+    await store.plans.save(1, {"people": ["y"]})  # writing a new plan repairs it
+    assert await store.plans.get(1) == {"people": ["y"]}
 
 
 async def test_wrongly_shaped_plan_json_is_reported(store: Store) -> None:
-    await store.save_safety_plan(1, {"people": ["x"]})
+    await store.plans.save(1, {"people": ["x"]})
     async with store.engine.begin() as conn:
         await conn.execute(text("UPDATE safety_plans SET plan = :p"), {"p": json.dumps([1, 2])})
     with pytest.raises(CorruptRowError):
-        await store.get_safety_plan(1)
+        await store.plans.get(1)
 
 
 async def test_unknown_role_or_timezone_read_as_unset(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await store.update_user(1, role="family", timezone="Europe/Paris", country="FR")
+    await store.people.update(1, role="family", timezone="Europe/Paris", country="FR")
     async with store.engine.begin() as conn:
         await conn.execute(text("UPDATE users SET role = 'wizard', timezone = 'Moon/Base'"))
     with caplog.at_level(logging.WARNING):
-        user = await store.get_user(1)
+        user = await store.people.get(1)
     assert user is not None
     assert (user.role, user.timezone, user.country) == (None, None, "FR")
     assert "unknown role" in caplog.text
@@ -266,8 +266,8 @@ async def test_unknown_role_or_timezone_read_as_unset(
 async def test_invalid_checkin_row_is_reported(store: Store) -> None:
     from bot.storage import CheckinSettings
 
-    await store.save_checkin_settings(1, CheckinSettings())
+    await store.checkins.save(1, CheckinSettings())
     async with store.engine.begin() as conn:
         await conn.execute(text("UPDATE checkins SET frequency = 'hourly'"))
     with pytest.raises(CorruptRowError, match="frequency"):
-        await store.get_checkin_settings(1)
+        await store.checkins.get(1)

@@ -20,8 +20,8 @@ PLAN_WORDS = "Zebulonia"
 async def _journey(store: Store, chat_id: int, words: str) -> None:
     """Everything a person can do that stores something."""
     now = datetime(2024, 9, 1, 20, tzinfo=UTC)
-    await store.ensure_user(chat_id, now=now)
-    await store.update_user(
+    await store.people.ensure(chat_id, now=now)
+    await store.people.update(
         chat_id,
         role="recovery",
         country="US",
@@ -29,7 +29,7 @@ async def _journey(store: Store, chat_id: int, words: str) -> None:
         consent=True,
         recovery_start=date(2024, 1, 1),
     )
-    await store.save_checkin_settings(
+    await store.checkins.save(
         chat_id,
         CheckinSettings(
             frequency="daily",
@@ -40,12 +40,12 @@ async def _journey(store: Store, chat_id: int, words: str) -> None:
         ),
     )
     for day in range(3):
-        await store.record_checkin_answer(chat_id, "okay", day, now + timedelta(days=day))
-    await store.save_safety_plan(chat_id, {"people": [f"call {words}"], "places": ["park"]})
-    await store.set_group_crisis_watch(chat_id, False)
-    await store.count("message")
-    await store.count("intent_hit", "cravings")
-    await store.record_feedback("cravings", True)
+        await store.checkins.record_answer(chat_id, "okay", day, now + timedelta(days=day))
+    await store.plans.save(chat_id, {"people": [f"call {words}"], "places": ["park"]})
+    await store.groups.set_crisis_watch(chat_id, False)
+    await store.counters.count("message")
+    await store.counters.count("intent_hit", "cravings")
+    await store.counters.record_feedback("cravings", True)
 
 
 def _all_rows(sync_conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
@@ -74,15 +74,15 @@ async def test_forget_leaves_nothing_about_the_person(store: Store) -> None:
             for value in row:
                 assert value != PERSON, f"table {name} still holds the person's chat id"
                 assert PLAN_WORDS not in str(value), f"table {name} still holds their words"
-    assert await store.get_user(PERSON) is None
-    assert await store.get_safety_plan(PERSON) is None
-    assert await store.get_checkin_settings(PERSON) is None
-    assert await store.checkin_answers(PERSON, datetime(2000, 1, 1, tzinfo=UTC)) == []
-    assert await store.group_crisis_watch(PERSON) is True
+    assert await store.people.get(PERSON) is None
+    assert await store.plans.get(PERSON) is None
+    assert await store.checkins.get(PERSON) is None
+    assert await store.checkins.answers(PERSON, datetime(2000, 1, 1, tzinfo=UTC)) == []
+    assert await store.groups.crisis_watch(PERSON) is True
     # Other people and the anonymous counts are untouched.
-    assert await store.get_user(OTHER) is not None
-    assert await store.get_safety_plan(OTHER) == {"people": ["call Bob"], "places": ["park"]}
-    stats = await store.stats()
+    assert await store.people.get(OTHER) is not None
+    assert await store.plans.get(OTHER) == {"people": ["call Bob"], "places": ["park"]}
+    stats = await store.counters.stats()
     assert stats.messages == 2 and stats.feedback_per_intent == {"cravings": (2, 0)}
 
 
@@ -103,7 +103,7 @@ async def test_forget_on_sqlite_leaves_no_trace_in_the_files(sqlite_store: Store
 
 async def test_forget_of_an_unknown_person_is_harmless(store: Store) -> None:
     await store.forget(123)
-    assert await store.get_user(123) is None
+    assert await store.people.get(123) is None
 
 
 async def test_every_table_is_classified_personal_or_anonymous(store: Store) -> None:

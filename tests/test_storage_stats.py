@@ -14,20 +14,20 @@ from bot.storage.stats import run_stats
 
 async def _fill(url: str) -> None:
     store = await Store.open(url)
-    await store.ensure_user(918273645, now=datetime.now(timezone.utc))
-    await store.update_user(918273645, role="family", consent=True)
-    await store.save_checkin_settings(918273645, CheckinSettings())
+    await store.people.ensure(918273645, now=datetime.now(timezone.utc))
+    await store.people.update(918273645, role="family", consent=True)
+    await store.checkins.save(918273645, CheckinSettings())
     for _ in range(8):
-        await store.count("message")
+        await store.counters.count("message")
     for _ in range(5):
-        await store.count("intent_hit", "naloxone")
-    await store.count("suggest")
-    await store.count("fallback")
-    await store.count("fallback")
-    await store.count("crisis", "overdose")
-    await store.record_feedback("naloxone", True)
-    await store.record_feedback("naloxone", False)
-    await store.record_feedback("naloxone", True)
+        await store.counters.count("intent_hit", "naloxone")
+    await store.counters.count("suggest")
+    await store.counters.count("fallback")
+    await store.counters.count("fallback")
+    await store.counters.count("crisis", "overdose")
+    await store.counters.record_feedback("naloxone", True)
+    await store.counters.record_feedback("naloxone", False)
+    await store.counters.record_feedback("naloxone", True)
     await store.close()
 
 

@@ -247,7 +247,7 @@ async def test_blocked_user_is_marked_inactive(bot_app: Any) -> None:
     app, request, store = bot_app
     request.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await feed(app, FAKE.message_update(PERSON, "methadone"))
-    user = await store.get_user(PERSON)
+    user = await store.people.get(PERSON)
     assert user is not None and user.active is False
 
 
@@ -255,7 +255,7 @@ async def test_flood_wait_and_server_errors_are_retried(bot_app: Any) -> None:
     app, request, store = bot_app
     request.fail("sendMessage", 429, "Too Many Requests: retry after 0", retry_after=0)
     request.fail("sendMessage", 502, "Bad Gateway")
-    await store.update_user(PERSON, role="recovery", country="US")  # no onboarding question
+    await store.people.update(PERSON, role="recovery", country="US")  # no onboarding question
     await feed(app, FAKE.message_update(PERSON, "methadone"))
     assert len(request.sent()) == 3  # two failures, then delivered
 
@@ -320,5 +320,5 @@ async def test_craving_pick_after_struggling_stores_that_number(bot_app: Any) ->
     scale = buttons(request.sent()[-1])
     assert [f"v1:ci:c:{n}" for n in range(11)] == [b for b in scale if b[8:].isdigit()]
     await feed(app, await _press(PERSON, "v1:ci:c:7"))
-    answers = await store.checkin_answers(PERSON, datetime(2000, 1, 1, tzinfo=timezone.utc))
+    answers = await store.checkins.answers(PERSON, datetime(2000, 1, 1, tzinfo=timezone.utc))
     assert [(a.mood, a.craving) for a in answers] == [("struggling", None), ("craving", 7)]

@@ -84,9 +84,9 @@ MessageFor = Callable[[Claimed], Reply]
 
 async def pause_checkins(store: Any, chat_id: int) -> None:
     """Pause (not delete) a person's check-ins; /checkin shows them paused and can resume."""
-    current = await store.get_checkin_settings(chat_id)
+    current = await store.checkins.get(chat_id)
     if current is not None and not current.paused:
-        await store.save_checkin_settings(chat_id, dataclasses.replace(current, paused=True))
+        await store.checkins.save(chat_id, dataclasses.replace(current, paused=True))
 
 
 class CheckinSender:

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 class CounterBuffer:
-    """Adds up (name, key) counts in memory and writes them with ``store.count(n=...)``.
+    """Adds up (name, key) counts in memory and writes them with ``store.counters.count(n=...)``.
 
     A flush happens on the first count after ``interval`` seconds, when ``max_pending``
     distinct counters wait, and at shutdown. A crash loses at most a few seconds of counts:
@@ -38,6 +38,6 @@ class CounterBuffer:
         pending, self.pending = self.pending, Counter()
         for (name, key), n in pending.items():
             try:
-                await self.store.count(name, key, n=n)
+                await self.store.counters.count(name, key, n=n)
             except Exception:
                 log.exception("could not write counter %s", name)

@@ -154,9 +154,9 @@ class Conversation:
         if cached is not None and now - cached[0] < USER_TTL:
             return cached[1]
         if chat.private:
-            found = await self.store.ensure_user(chat.id)
+            found = await self.store.people.ensure(chat.id)
         else:
-            found = await self.store.get_user(chat.id)
+            found = await self.store.people.get(chat.id)
         if len(self._users) >= USER_CACHE_MAX:
             self._users.clear()
         self._users[chat.id] = (now, found)
@@ -164,7 +164,7 @@ class Conversation:
 
     async def update_user(self, chat_id: int, **fields: Any) -> Any:
         """``store.update_user`` that keeps the cache right (features should use this)."""
-        updated = await self.store.update_user(chat_id, **fields)
+        updated = await self.store.people.update(chat_id, **fields)
         self._users[chat_id] = (time.monotonic(), updated)
         return updated
 
@@ -181,7 +181,7 @@ class Conversation:
         role = getattr(user, "role", None) if chat.private else None
         plan_text = None
         if with_plan and chat.private:
-            plan = await self.store.get_safety_plan(chat.id)
+            plan = await self.store.plans.get(chat.id)
             if plan and any(plan.values()):
                 from bot.safety_plan import SafetyPlan, render
 
@@ -249,7 +249,7 @@ class Conversation:
         decision = self.engine.decide(text, context)
         if decision.kind != "crisis":
             return []
-        if not chat.private and not await self.store.group_crisis_watch(chat.id):
+        if not chat.private and not await self.store.groups.crisis_watch(chat.id):
             return []
         return await self._crisis(chat, text, decision, context)
 
@@ -440,11 +440,11 @@ class Conversation:
             return [Reply(texts.CRISISWATCH_GROUPS)]
         wanted = args.strip().lower()
         if wanted not in ("on", "off"):
-            on = await self.store.group_crisis_watch(chat.id)
+            on = await self.store.groups.crisis_watch(chat.id)
             return [Reply(texts.CRISISWATCH_STATE.format(state="on" if on else "off"))]
         if not chat.is_admin:
             return [Reply(texts.CRISISWATCH_ADMINS)]
-        await self.store.set_group_crisis_watch(chat.id, wanted == "on")
+        await self.store.groups.set_crisis_watch(chat.id, wanted == "on")
         return [Reply(texts.CRISISWATCH_ON if wanted == "on" else texts.CRISISWATCH_OFF)]
 
     # ----------------------------------------------------------------- buttons
@@ -539,7 +539,7 @@ class Conversation:
     async def _act_feedback(self, chat: Chat, args: list[str]) -> list[Reply]:
         if len(args) != 2 or args[0] not in self.engine.catalog.intents or args[1] not in "01":
             return await self.old_button(chat)
-        await self.store.record_feedback(args[0], args[1] == "1")
+        await self.store.counters.record_feedback(args[0], args[1] == "1")
         return [Reply(texts.FEEDBACK_THANKS, toast=True)]
 
     async def _act_forget(self, chat: Chat, args: list[str]) -> list[Reply]:

@@ -83,7 +83,7 @@ class SafetyPlanFlow:
         items = entries(text)
         if items:
             self.plan[STEPS[self.step].key] = items
-            await self.conversation.store.save_safety_plan(chat.id, dict(self.plan))
+            await self.conversation.store.plans.save(chat.id, dict(self.plan))
         return await self.advance(chat)
 
     async def advance(self, chat: Chat) -> list[Reply]:
@@ -108,7 +108,7 @@ def _plan_buttons() -> tuple[tuple[Button, ...], ...]:
 
 async def show(conversation: Conversation, chat: Chat) -> list[Reply]:
     """/safetyplan: the plan if there is one, otherwise an invitation to write it."""
-    plan = await conversation.store.get_safety_plan(chat.id)
+    plan = await conversation.store.plans.get(chat.id)
     if plan and any(plan.values()):
         text = INTRO_HAVE.format(plan=render(SafetyPlan.from_dict(plan)))
         return [Reply(text, _plan_buttons())]
@@ -121,7 +121,7 @@ async def on_action(conversation: Conversation, chat: Chat, op: str) -> list[Rep
     flow = conversation.flow_of(chat.id)
     current = flow if isinstance(flow, SafetyPlanFlow) else None
     if op in ("start", "edit"):
-        plan = await conversation.store.get_safety_plan(chat.id) if op == "edit" else None
+        plan = await conversation.store.plans.get(chat.id) if op == "edit" else None
         new = SafetyPlanFlow(conversation, plan=dict(plan or {}))
         conversation.start_flow(chat.id, new)
         replies = [Reply(INTRO.format(count=len(STEPS)))] if op == "start" else []
@@ -141,7 +141,7 @@ async def on_action(conversation: Conversation, chat: Chat, op: str) -> list[Rep
         return [Reply(DELETE_ASK, ((DELETE_YES, DELETE_NO),))]
     if op == "delyes":
         conversation.end_flow(chat.id)
-        await conversation.store.delete_safety_plan(chat.id)
+        await conversation.store.plans.delete(chat.id)
         return [Reply(DELETED)]
     if op == "delno":
         return [Reply(KEPT)]

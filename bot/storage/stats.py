@@ -53,7 +53,7 @@ def format_stats(s: Stats) -> str:
 async def _collect(database_url: str, since: date | None) -> Stats:
     store = await Store.open(database_url)
     try:
-        return await store.stats(since)
+        return await store.counters.stats(since)
     finally:
         await store.close()
 

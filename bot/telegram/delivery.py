@@ -36,11 +36,11 @@ def rate_args(bot: Bot, priority: Priority) -> dict[str, Any]:
 async def mark_inactive(store: Any, chat_id: int) -> None:
     """The person blocked the bot: stop scheduled messages to them."""
     try:
-        user = await store.get_user(chat_id)
+        user = await store.people.get(chat_id)
         if user is not None and user.active:
-            await store.update_user(chat_id, active=False)
+            await store.people.update(chat_id, active=False)
             log.info("a person blocked the bot; messages to them stop until they write again")
-            await store.count("blocked")
+            await store.counters.count("blocked")
     except Exception as exc:
         log.error("could not mark a chat inactive: %s", type(exc).__name__)
 

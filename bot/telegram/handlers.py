@@ -58,7 +58,7 @@ class UpdateClaims:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                new = await self.store.claim_updates(self.bot_id, [u for u, _ in batch])
+                new = await self.store.updates.claim_many(self.bot_id, [u for u, _ in batch])
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
@@ -299,8 +299,8 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     status = change.new_chat_member.status
     if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
         await mark_inactive(store, change.chat.id)
-    elif status == ChatMemberStatus.MEMBER and await store.get_user(change.chat.id) is not None:
-        await store.update_user(change.chat.id, active=True)
+    elif status == ChatMemberStatus.MEMBER and await store.people.get(change.chat.id) is not None:
+        await store.people.update(change.chat.id, active=True)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -66,7 +66,7 @@ class CheckinFeature:
 
     async def settings(self, chat: Chat) -> tuple[list[str], Rows]:
         """The check-in part of /settings: time zone and schedule, and buttons to change them."""
-        stored = await self.conversation.store.get_checkin_settings(chat.id)
+        stored = await self.conversation.store.checkins.get(chat.id)
         user = await self.conversation.user(chat)
         on = stored is not None and stored.frequency != "off"
         zone = (stored.timezone if on and stored else None) or getattr(user, "timezone", None)

@@ -78,7 +78,7 @@ async def on_mood(
     """A mood button: store it, reset the unanswered streak, answer without judgement."""
     if mood not in MOODS:
         return await conversation.old_button(chat)
-    await conversation.store.record_checkin_answer(chat.id, mood, None, _now())
+    await conversation.store.checkins.record_answer(chat.id, mood, None, _now())
     await mark_answered(conversation.store, chat.id)
     if mood == "help":
         # Help lines for the person's country and their own safety plan, at once.
@@ -102,7 +102,7 @@ async def on_craving(
     if not value.isdigit() or not 0 <= int(value) <= 10:
         return await conversation.old_button(chat)
     level = int(value)
-    await conversation.store.record_checkin_answer(chat.id, CRAVING_KEY, level, _now())
+    await conversation.store.checkins.record_answer(chat.id, CRAVING_KEY, level, _now())
     await mark_answered(conversation.store, chat.id)
     if level >= HIGH_CRAVING:
         return [Reply(texts.get("answers", "craving_high"), support_rows(texts))]

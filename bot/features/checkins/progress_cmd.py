@@ -49,7 +49,7 @@ class ProgressCommand:
         user = await self.conversation.user(chat)
         name = getattr(user, "timezone", None)
         if not name:
-            settings = await self.conversation.store.get_checkin_settings(chat.id)
+            settings = await self.conversation.store.checkins.get(chat.id)
             name = settings.timezone if settings else "UTC"
         return ZoneInfo(name)
 
@@ -65,7 +65,7 @@ class ProgressCommand:
     async def show(self, chat: Chat) -> list[Reply]:
         zone = await self._zone(chat)
         today = self._now().astimezone(zone).date()
-        answers = await self.conversation.store.checkin_answers(chat.id, EPOCH)
+        answers = await self.conversation.store.checkins.answers(chat.id, EPOCH)
         user = await self.conversation.user(chat)
         start = getattr(user, "recovery_start", None)
         text = progress.render(self.texts, answers, zone, today, start)
@@ -82,11 +82,11 @@ class ProgressCommand:
         old: date | None = getattr(user, "recovery_start", None)
         if old is not None and start > old:
             days = (start - old).days
-            await self.conversation.store.record_checkin_answer(
+            await self.conversation.store.checkins.record_answer(
                 chat.id, progress.stretch_marker(days), None, self._now()
             )
         await self.conversation.update_user(chat.id, recovery_start=start)
-        answers = await self.conversation.store.checkin_answers(chat.id, EPOCH)
+        answers = await self.conversation.store.checkins.answers(chat.id, EPOCH)
         today = await self._today(chat)
         longest = progress.longest_stretch(answers, max(0, (today - start).days))
         text = self.texts.get(

@@ -229,7 +229,7 @@ class CheckinSetup:
         word = args.strip().lower()
         if word in ("pause", "resume", "stop", "off"):
             return await self.action(chat, ["stop" if word == "off" else word])
-        settings = await self.conversation.store.get_checkin_settings(chat.id)
+        settings = await self.conversation.store.checkins.get(chat.id)
         if settings is None or settings.frequency == "off":
             return [Reply(self.texts.get("setup", "intro"), self.frequency_rows())]
         when = describe(
@@ -265,7 +265,7 @@ class CheckinSetup:
             timezone=zone,
             next_due_at=due,
         )
-        await self.conversation.store.save_checkin_settings(chat.id, settings)
+        await self.conversation.store.checkins.save(chat.id, settings)
         await self.conversation.update_user(chat.id, timezone=zone)
         text = self.texts.get(
             "setup", "saved",
@@ -304,17 +304,17 @@ class CheckinSetup:
             zone = parse_zone(rest[3])
             return await self.save(chat, setup, zone) if setup and zone else []
         if op in ("pause", "resume", "stop"):
-            current = await store.get_checkin_settings(chat.id)
+            current = await store.checkins.get(chat.id)
             if current is None or current.frequency == "off":
                 return [Reply(self.texts.get("setup", "not_set_up"), self.frequency_rows())]
             if op == "pause":
-                await store.save_checkin_settings(
+                await store.checkins.save(
                     chat.id, dataclasses.replace(current, paused=True)
                 )
                 return [Reply(self.texts.get("setup", "paused"))]
             if op == "stop":
                 off = dataclasses.replace(current, frequency="off", next_due_at=None, paused=False)
-                await store.save_checkin_settings(chat.id, off)
+                await store.checkins.save(chat.id, off)
                 return [Reply(self.texts.get("setup", "stopped"))]
             # Resume: a fresh start, counted from now (nothing missed is sent).
             due = next_due_at(
@@ -322,7 +322,7 @@ class CheckinSetup:
                 current.weekday,
             )  # fmt: skip
             resumed = dataclasses.replace(current, paused=False, unanswered=0, next_due_at=due)
-            await store.save_checkin_settings(chat.id, resumed)
+            await store.checkins.save(chat.id, resumed)
             await self.conversation.update_user(chat.id, active=True)
             text = self.texts.get("setup", "resumed", next=when_local(due, current.timezone))
             return [Reply(f"{text}\n\n{self.texts.get('setup', 'footer')}")]
