@@ -1,14 +1,16 @@
 """Claim due check-ins exactly once, across several bot instances sharing one database.
 
-A claim is one write transaction that reads the due rows and moves each one's
-``next_due_at`` forward (and sets ``last_sent_at``) before committing:
+A claim is one write transaction that reads the due rows and leases each one
+(``claimed_until``) before committing:
 * PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` so concurrent claimers take disjoint rows
-  without waiting on each other; the row locks last until the update commits.
+  without waiting on each other; the row locks last until the lease commits.
 * SQLite: ``Store.transaction()`` starts with ``BEGIN IMMEDIATE``, so one writer at a time
   (the FOR UPDATE clause is not rendered there).
 
-Delivery is at most once: a claimed row is already rescheduled, so a crash between claim
-and send loses that one check-in rather than sending it twice or flooding later.
+Once the check-in is sent (or given up), :func:`complete` moves the row's ``next_due_at``
+forward and sets ``last_sent_at``. An instance that dies between claim and send leaves its
+rows leased: when the lease ends another instance claims and sends them, so a killed instance
+loses no check-in. A duplicate needs a death in the moment between a send and its completion.
 
 Downtime: a check-in whose time passed by more than ``grace`` is not sent; the row moves
 to its next time (or to the latest missed time if that one is still within grace). So after
@@ -20,11 +22,11 @@ No clock inside: callers pass ``now`` (UTC), so tests run in simulated time.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from bot.checkins.schedule import next_due_at
 from bot.storage import Store
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # Three check-ins in a row without an answer: pause instead of sending a fourth.
 MAX_UNANSWERED = 3
+CLAIM_LEASE = timedelta(seconds=60)
+"""How long a claimed check-in is left to its claimer before another instance may take it."""
 _TINY = timedelta(microseconds=1)
 
 
@@ -49,6 +53,10 @@ class Claimed:
     due_at: datetime
     next_due_at: datetime | None
     pause_note: bool = False
+    done: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The row's values once sent (rescheduled); written by :func:`complete`."""
+    row_due: datetime | None = field(default=None, compare=False, repr=False)
+    """``next_due_at`` as claimed: completion leaves a row the person changed meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,7 @@ def _decide(row: Any, now: datetime, grace: timedelta) -> _Decision:
 
 
 async def _claim_batch(
-    store: Store, now: datetime, grace: timedelta, limit: int
+    store: Store, now: datetime, grace: timedelta, limit: int, until: datetime
 ) -> tuple[list[Claimed], int]:
     """One transaction: returns (claimed, rows looked at)."""
     stmt = (
@@ -109,6 +117,7 @@ async def _claim_batch(
             checkins.c.next_due_at <= now,
             checkins.c.paused.is_(False),
             checkins.c.frequency != "off",
+            or_(checkins.c.claimed_until.is_(None), checkins.c.claimed_until <= now),
         )
         .order_by(checkins.c.next_due_at, checkins.c.chat_id)
         .limit(limit)
@@ -120,10 +129,14 @@ async def _claim_batch(
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             decision = _decide(row, now, grace)
+            values = decision.values
             if decision.claimed is not None:
-                claimed.append(decision.claimed)
-            key = tuple(sorted(decision.values))
-            params = {f"v_{k}": v for k, v in decision.values.items()}
+                claimed.append(
+                    replace(decision.claimed, done=dict(values), row_due=row.next_due_at)
+                )
+                values = {"claimed_until": until}
+            key = tuple(sorted(values))
+            params = {f"v_{k}": v for k, v in values.items()}
             params["k_chat_id"] = row.chat_id
             groups.setdefault(key, []).append(params)
         # One executemany per shape of update, not one round trip per row.
@@ -138,9 +151,17 @@ async def _claim_batch(
 
 
 async def claim_due(
-    store: Store, now: datetime, grace: timedelta, limit: int = 100
+    store: Store,
+    now: datetime,
+    grace: timedelta,
+    limit: int = 100,
+    lease: timedelta = CLAIM_LEASE,
+    *,
+    clock: datetime | None = None,
 ) -> list[Claimed]:
-    """Claim up to ``limit`` check-ins due at ``now`` (UTC); each is returned to one caller only.
+    """Claim up to ``limit`` check-ins due at ``now`` (UTC); each is returned to one caller only
+    (until its ``lease`` ends without :func:`complete`: its claimer died). The lease runs
+    from ``clock`` (the time now, when ``now`` is the moment a long tick started), else ``now``.
 
     Rows missed beyond ``grace`` are rescheduled without being returned. Paused rows and
     frequency "off" are never claimed. Call again while it returns ``limit`` items.
@@ -153,7 +174,7 @@ async def claim_due(
     skipped = 0
     while len(claimed) < limit:
         asked = limit - len(claimed)
-        batch, seen = await _claim_batch(store, now, grace, asked)
+        batch, seen = await _claim_batch(store, now, grace, asked, (clock or now) + lease)
         claimed.extend(batch)
         skipped += seen - len(batch)
         if seen < asked:
@@ -161,6 +182,37 @@ async def claim_due(
     if skipped:
         log.info("skipped %d check-ins missed beyond the grace window", skipped)
     return claimed
+
+
+async def extend(store: Store, chat_ids: list[int], until: datetime) -> None:
+    """Still sending these (the budget is busy with live replies): keep their claims."""
+    if not chat_ids:
+        return
+    async with store.transaction() as conn:
+        await conn.execute(
+            update(checkins)
+            .where(checkins.c.chat_id.in_(chat_ids), checkins.c.claimed_until.is_not(None))
+            .values(claimed_until=until)
+        )
+
+
+async def complete(store: Store, claimed: Claimed) -> None:
+    """The claimed check-in went out (or was given up): reschedule it and end the lease."""
+    async with store.transaction() as conn:
+        if claimed.done:
+            await conn.execute(
+                update(checkins)
+                .where(
+                    and_(
+                        checkins.c.chat_id == claimed.chat_id,
+                        checkins.c.next_due_at == claimed.row_due,
+                    )
+                )
+                .values(claimed.done)
+            )
+        await conn.execute(
+            update(checkins).where(checkins.c.chat_id == claimed.chat_id).values(claimed_until=None)
+        )
 
 
 async def mark_answered(store: Store, chat_id: int) -> None:

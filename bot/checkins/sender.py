@@ -1,10 +1,12 @@
 """Send claimed check-ins: paced by a token bucket, driven by an APScheduler interval job.
 
 One tick claims due check-ins in batches (``claim_due``, exactly once across instances) and
-sends each batch before claiming the next, so a crash loses at most one small batch and
-other instances share the work. Sends run concurrently (network latency must not set the
-pace) but start no faster than ``rate`` per second: the rate limit, not the code, sets the
-pace. The clock and sleep are injectable so tests count sends per simulated second.
+sends each batch before claiming the next; each check-in is completed (rescheduled) once
+sent, and its claim is renewed while it waits, so a crash loses nothing: what a dead instance
+claimed is sent by another one when the claim's lease ends. Other instances share the work.
+Sends run concurrently (network latency must not set the pace) but start no faster than
+``rate`` per second: the rate limit, not the code, sets the pace. The clock and sleep are
+injectable so tests count sends per simulated second.
 
 A person who can't be reached (``Sender.send`` returned False: they blocked the bot) is
 marked inactive and their check-ins are paused; a person who left three check-ins
@@ -15,6 +17,7 @@ are never sent check-ins.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from bot.checkins.dispatcher import Claimed, claim_due
+from bot.checkins.dispatcher import CLAIM_LEASE, Claimed, claim_due, complete, extend
 from bot.conversation.registry import Sender
 from bot.conversation.reply import Reply
 
@@ -103,6 +106,7 @@ class CheckinSender:
         grace: timedelta,
         batch: int | None = None,
         concurrency: int = 32,
+        lease: timedelta = CLAIM_LEASE,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         now: Callable[[], datetime] | None = None,
@@ -116,18 +120,28 @@ class CheckinSender:
         # About two seconds of sending per claim: small loss on a crash, few round trips.
         self.batch = batch or max(10, int(rate * 2))
         self.concurrency = concurrency
+        self.lease = lease
+        self._sending: set[int] = set()
         self.now = now or (lambda: datetime.now(timezone.utc))
 
     async def tick(self) -> TickResult:
         """Claim and send everything due now, batch by batch."""
         result = TickResult()
         now = self.now()
-        while True:
-            batch = await claim_due(self.store, now, self.grace, limit=self.batch)
-            result.claimed += len(batch)
-            await self.deliver(batch, result)
-            if len(batch) < self.batch:
-                break
+        keeper = asyncio.create_task(self._keep_claims())
+        try:
+            while True:
+                batch = await claim_due(
+                    self.store, now, self.grace, self.batch, self.lease, clock=self.now()
+                )
+                result.claimed += len(batch)
+                self._sending.update(item.chat_id for item in batch)
+                await self.deliver(batch, result)
+                if len(batch) < self.batch:
+                    break
+        finally:
+            keeper.cancel()
+            self._sending.clear()
         if result.claimed:
             log.info(
                 "check-ins: %d sent, %d notes, %d unreachable, %d failed",
@@ -138,6 +152,17 @@ class CheckinSender:
             )
         return result
 
+    async def _keep_claims(self) -> None:
+        """Renew the claims of check-ins still waiting for a send slot (live replies go first,
+        so a batch may take longer than a lease); a dead instance renews nothing."""
+        every = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await extend(self.store, sorted(self._sending), self.now() + self.lease)
+            except Exception as exc:
+                log.warning("could not renew check-in claims: %s", type(exc).__name__)
+
     async def deliver(self, batch: list[Claimed], result: TickResult) -> None:
         """Send one claimed batch, paced by the bucket, a bounded number in flight."""
         slots = asyncio.Semaphore(self.concurrency)
@@ -146,6 +171,7 @@ class CheckinSender:
             if item.chat_id < 0:
                 # Never in a group: check-ins are personal. Such a row is a bug; stop it.
                 result.skipped_groups += 1
+                await complete(self.store, item)
                 await pause_checkins(self.store, item.chat_id)
                 continue
             await self.bucket.acquire()
@@ -157,7 +183,10 @@ class CheckinSender:
     async def _send_one(self, item: Claimed, result: TickResult, slots: asyncio.Semaphore) -> None:
         try:
             reply = self.message_for(item)
-            if await self.sender.send(item.chat_id, reply):
+            sent = await self.sender.send(item.chat_id, reply)
+            await complete(self.store, item)
+            self._sending.discard(item.chat_id)
+            if sent:
                 if item.pause_note:
                     result.notes += 1
                 else:
@@ -169,6 +198,8 @@ class CheckinSender:
         except Exception as exc:  # one failure must not stop the others; no message text logged
             result.failed += 1
             log.warning("check-in to one chat failed: %s", type(exc).__name__)
+            with contextlib.suppress(Exception):  # rescheduled, not tried again and again
+                await complete(self.store, item)
         finally:
             slots.release()
 
@@ -212,7 +243,8 @@ class Ticker:
         self._scheduler = scheduler
 
     async def stop(self) -> None:
-        """No new ticks; a tick in progress is cancelled (its claimed rows are not resent)."""
+        """No new ticks; a tick in progress is cancelled (what it claimed and did not send is
+        sent by another instance, or after a restart, once its lease ends)."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
@@ -24,6 +25,17 @@ class CounterBuffer:
         self.max_pending = max_pending
         self.pending: Counter[tuple[str, str]] = Counter()
         self._last = time.monotonic()
+        self._flushes: set[asyncio.Task[None]] = set()
+
+    def add_later(self, name: str, key: str = "") -> None:
+        """Count one event; a due flush runs in the background (the crisis path never waits)."""
+        self.pending[(name, key)] += 1
+        now = time.monotonic()
+        if len(self.pending) >= self.max_pending or now - self._last >= self.interval:
+            self._last = now
+            task = asyncio.get_running_loop().create_task(self._write())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
 
     async def add(self, name: str, key: str = "") -> None:
         """Count one event; maybe flush."""
@@ -33,7 +45,12 @@ class CounterBuffer:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write everything pending."""
+        """Write everything pending (and wait for background flushes)."""
+        if self._flushes:
+            await asyncio.gather(*list(self._flushes), return_exceptions=True)
+        await self._write()
+
+    async def _write(self) -> None:
         self._last = time.monotonic()
         pending, self.pending = self.pending, Counter()
         for (name, key), n in pending.items():

@@ -4,6 +4,7 @@ A feature module exposes ``register(conversation)`` and calls, for example::
 
     conversation.register_command("checkin", handler, "Set up, change or stop check-ins")
     conversation.register_action("ci", on_button)        # buttons "v1:ci:..."
+    conversation.register_flow("ci.time", on_time_text)  # typed answers, state in storage
     conversation.on_startup(start_scheduler)             # receives a Sender
     conversation.on_shutdown(stop_scheduler)
 
@@ -18,6 +19,7 @@ import logging
 import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from bot.conversation.reply import Chat, Reply, Rows
@@ -41,13 +43,24 @@ class Sender(Protocol):
         ...
 
 
-class Flow(Protocol):
-    """A multi-step exchange (e.g. "waiting for safety-plan step 3"), kept in memory per chat."""
+FlowHandler = Callable[[Chat, str, str], Awaitable[list[Reply]]]
+"""(chat, the flow's stored state, the text the person sent) -> replies."""
 
+
+@dataclass(frozen=True)
+class Flow:
+    """A kind of multi-step exchange (e.g. "waiting for safety-plan step 3").
+
+    Which flow a chat is in, and its state (ids and numbers, never the person's words), is
+    kept in storage (``store.flows``) with an expiry, so any instance continues it.
+    """
+
+    kind: str
+    handler: FlowHandler
     accepts_crisis_text: bool
     """After a crisis reply, still hand the text to the flow (True) or pause the flow (False)."""
-
-    async def on_text(self, chat: Chat, text: str) -> list[Reply]: ...
+    ttl: timedelta
+    """How long the flow waits for the next text before it lapses."""
 
 
 SettingsSection = Callable[[Chat], Awaitable[tuple[list[str], Rows]]]

@@ -2,7 +2,11 @@
 
 Telegram handlers and the terminal chat both call this; neither decides anything itself.
 Every text a person sends goes through ``engine.decide`` first, which runs the crisis check
-before anything else, including while a flow (safety plan, check-in set-up) is waiting.
+before anything else, including while a flow (safety plan, check-in set-up) is waiting, and
+before any per-person database work: a crisis message in a burst does not wait for writes.
+
+Multi-step flows keep their state in storage (``store.flows``), keyed by chat, with an expiry,
+so a person whose messages land on different instances goes on where they were.
 
 Features (check-ins, the safety plan) live in ``bot.features`` and register their commands and
 buttons; this core knows none of them by name.
@@ -13,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from bot.config import Settings
@@ -26,6 +31,7 @@ from bot.conversation.registry import (
     Command,
     CommandHandler,
     Flow,
+    FlowHandler,
     Sender,
     SettingsSection,
     ShutdownHook,
@@ -42,6 +48,8 @@ MAX_RELATED = 3
 USER_TTL = 60.0
 """Seconds a person's role/country is cached: another instance's change shows up within it."""
 USER_CACHE_MAX = 20_000
+FLOW_TTL = timedelta(hours=2)
+"""How long a flow waits for the next text by default (a feature may choose its own)."""
 SOURCES_LIMIT = 200
 """Characters of an answer's source line before the rest goes behind /sources."""
 
@@ -67,7 +75,7 @@ class Conversation:
         self.engine = engine
         self.store = store
         self.settings = settings
-        self._flows: dict[int, Flow] = {}
+        self._flows: dict[str, Flow] = {}
         self._commands: dict[str, Command] = {}
         self._actions: dict[str, Action] = {}
         self._startup: list[StartupHook] = []
@@ -97,6 +105,17 @@ class Conversation:
         if actions.parse(actions.make(prefix)) is None or ":" in prefix:
             raise ValueError(f"bad action prefix {prefix!r}")
         self._actions[prefix] = Action(prefix, handler, private_only)
+
+    def register_flow(
+        self,
+        kind: str,
+        handler: FlowHandler,
+        *,
+        accepts_crisis_text: bool = False,
+        ttl: timedelta = FLOW_TTL,
+    ) -> None:
+        """A kind of flow: ``handler(chat, state, text)`` gets the chat's next text."""
+        self._flows[kind] = Flow(kind, handler, accepts_crisis_text, ttl)
 
     def register_settings(self, section: SettingsSection) -> None:
         """Add a feature's lines and buttons to /settings."""
@@ -134,19 +153,35 @@ class Conversation:
         return result
 
     # ----------------------------------------------------------------- flows
-    def start_flow(self, chat_id: int, flow: Flow) -> None:
-        """From now on, texts in this chat go to ``flow`` (after the crisis check)."""
-        self._flows[chat_id] = flow
+    async def start_flow(self, chat_id: int, kind: str, state: str = "") -> None:
+        """From now on, texts in this chat go to flow ``kind`` (after the crisis check).
 
-    def end_flow(self, chat_id: int) -> None:
+        ``state`` is what the flow needs to go on (ids and numbers, never the person's words);
+        it is stored, so any instance continues the flow.
+        """
+        flow = self._flows[kind]
+        await self.store.flows.put(chat_id, kind, state, ttl=flow.ttl)
+
+    async def end_flow(self, chat_id: int) -> None:
         """Back to normal question answering."""
-        self._flows.pop(chat_id, None)
+        await self.store.flows.drop(chat_id)
 
-    def flow_of(self, chat_id: int) -> Flow | None:
-        """The flow waiting for this chat's next text, if any."""
-        return self._flows.get(chat_id)
+    async def flow_of(self, chat_id: int) -> tuple[Flow, str] | None:
+        """The flow waiting for this chat's next text and its state, if any."""
+        found = await self.store.flows.get(chat_id)
+        if found is None:
+            return None
+        flow = self._flows.get(found.kind)
+        return None if flow is None else (flow, found.state)
 
     # ----------------------------------------------------------------- people
+    def cached_user(self, chat_id: int) -> Any:
+        """The person as this process last read them (no database work), or None."""
+        cached = self._users.get(chat_id)
+        if cached is not None and time.monotonic() - cached[0] < USER_TTL:
+            return cached[1]
+        return None
+
     async def user(self, chat: Chat) -> Any:
         """The stored person (created on first contact in private chats), briefly cached."""
         now = time.monotonic()
@@ -169,23 +204,20 @@ class Conversation:
         return updated
 
     def forget_cached(self, chat_id: int) -> None:
-        """Drop what this process remembers about a chat."""
+        """Drop what this process remembers about a chat (the store erased the rest)."""
         self._users.pop(chat_id, None)
-        self.end_flow(chat_id)
+        self._last_answer.pop(chat_id, None)
 
     # ----------------------------------------------------------------- context
-    async def context_for(self, chat: Chat, *, with_plan: bool = False) -> Context:
+    async def context_for(
+        self, chat: Chat, *, with_plan: bool = False, user: Any = None
+    ) -> Context:
         """What the engine may know: country, role, chat type, and the plan only in private."""
-        user = await self.user(chat)
+        if user is None:
+            user = await self.user(chat)
         country = getattr(user, "country", None) or self.settings.default_country
         role = getattr(user, "role", None) if chat.private else None
-        plan_text = None
-        if with_plan and chat.private:
-            plan = await self.store.plans.get(chat.id)
-            if plan and any(plan.values()):
-                from bot.safety_plan import SafetyPlan, render
-
-                plan_text = render(SafetyPlan.from_dict(plan))
+        plan_text = await self._plan_text(chat) if with_plan else None
         return Context(
             country=country,
             role=role,
@@ -193,6 +225,17 @@ class Conversation:
             safety_plan_text=plan_text,
             sources_limit=SOURCES_LIMIT,
         )
+
+    async def _plan_text(self, chat: Chat) -> str | None:
+        """The person's safety plan as text (private chats only), or None."""
+        if not chat.private:
+            return None
+        plan = await self.store.plans.get(chat.id)
+        if plan and any(plan.values()):
+            from bot.safety_plan import SafetyPlan, render
+
+            return render(SafetyPlan.from_dict(plan))
+        return None
 
     # ----------------------------------------------------------------- texts
     async def handle_text(self, chat: Chat, text: str, *, addressed: bool = True) -> list[Reply]:
@@ -203,23 +246,65 @@ class Conversation:
         """
         if not addressed:
             return await self.crisis_check(chat, text)
+        # Crisis first: the check runs on what this process already knows, before any
+        # per-person database work (a write can wait behind a burst of other people's).
+        cached = self.cached_user(chat.id)
+        known = cached is not None
+        context = self._with_audience(chat, text, self._context_of(chat, cached))
+        decision = self.engine.decide(text, context)
+        if decision.kind == "crisis":
+            return await self._crisis_text(chat, text, decision, context, known=known)
         await self.counters.add("message")
-        context = await self.context_for(chat)
+        if not known:
+            # Now the stored role and country: they change an answer's wording.
+            user = await self.user(chat)
+            context = self._with_audience(chat, text, await self.context_for(chat, user=user))
+            decision = self.engine.decide(text, context)
+            if decision.kind == "crisis":  # defensive: the check does not depend on the person
+                return await self._crisis_text(chat, text, decision, context, known=True)
+        current = await self.flow_of(chat.id) if chat.private else None
+        if current is not None:
+            flow, state = current
+            return await flow.handler(chat, state, text)
+        replies = await self._decision_replies(chat, decision)
+        return replies + await self._onboarding_follow_up(chat)
+
+    def _context_of(self, chat: Chat, user: Any) -> Context:
+        """The context from a person already read (None: not known yet), without storage."""
+        country = getattr(user, "country", None) or self.settings.default_country
+        role = getattr(user, "role", None) if chat.private else None
+        return Context(
+            country=country,
+            role=role,
+            chat_type="private" if chat.private else "group",
+            sources_limit=SOURCES_LIMIT,
+        )
+
+    @staticmethod
+    def _with_audience(chat: Chat, text: str, context: Context) -> Context:
         audience = audience_of(text)
         if audience is not None and chat.private:
             # "my son relapsed": answered for a parent, whatever role is stored.
-            context = replace(context, audience=audience)
-        decision = self.engine.decide(text, context)
-        flow = self._flows.get(chat.id)
-        if decision.kind == "crisis":
-            replies = await self._crisis(chat, text, decision, context)
-            if flow is not None and flow.accepts_crisis_text:
-                replies += await flow.on_text(chat, text)
-            return replies
-        if flow is not None:
-            return await flow.on_text(chat, text)
-        replies = await self._decision_replies(chat, decision)
-        return replies + await self._onboarding_follow_up(chat)
+            return replace(context, audience=audience)
+        return context
+
+    async def _crisis_text(
+        self, chat: Chat, text: str, decision: Decision, context: Context, *, known: bool
+    ) -> list[Reply]:
+        """A crisis message: help first; only reads (the person's country, their plan).
+
+        Nothing is written before the reply is built: the person's row and the counters wait
+        (the counters flush in the background), except a flow that keeps the text (the safety
+        plan's warning signs), which saves it with the reply.
+        """
+        if not known:
+            context, decision = await self._with_stored_country(chat, text, context, decision)
+        replies = await self._crisis(chat, text, decision, context)
+        self.counters.add_later("message")
+        current = await self.flow_of(chat.id) if chat.private else None
+        if current is not None and current[0].accepts_crisis_text:
+            replies += await current[0].handler(chat, current[1], text)
+        return replies
 
     async def _onboarding_follow_up(self, chat: Chat) -> list[Reply]:
         """After the first answer to someone new: who they are, once, briefly, skippable.
@@ -244,24 +329,41 @@ class Conversation:
         return [Reply(f"{head}\n\n{texts.ONBOARD_COUNTRY}", rows)]
 
     async def crisis_check(self, chat: Chat, text: str) -> list[Reply]:
-        """Messages the bot was not addressed in (groups) and edited messages."""
-        context = await self.context_for(chat)
+        """Messages the bot was not addressed in (groups) and edited messages.
+
+        The check runs before any database work; only a crisis reads the group's watch
+        setting and the stored country.
+        """
+        cached = self.cached_user(chat.id)
+        context = self._context_of(chat, cached)
         decision = self.engine.decide(text, context)
         if decision.kind != "crisis":
             return []
         if not chat.private and not await self.store.groups.crisis_watch(chat.id):
             return []
+        if cached is None:
+            context, decision = await self._with_stored_country(chat, text, context, decision)
         return await self._crisis(chat, text, decision, context)
+
+    async def _with_stored_country(
+        self, chat: Chat, text: str, context: Context, decision: Decision
+    ) -> tuple[Context, Decision]:
+        """The crisis decision again with the stored country (one read, no write)."""
+        stored = await self.store.people.get(chat.id)
+        if stored is None or not getattr(stored, "country", None):
+            return context, decision
+        context = self._with_audience(chat, text, self._context_of(chat, stored))
+        return context, self.engine.decide(text, context)
 
     async def _crisis(
         self, chat: Chat, text: str, decision: Decision, context: Context
     ) -> list[Reply]:
-        await self.counters.add("crisis", key=decision.crisis_kind or "")
+        self.counters.add_later("crisis", key=decision.crisis_kind or "")
         if chat.private:
             # The plan is read only now: one query on crisis instead of on every message.
-            with_plan = await self.context_for(chat, with_plan=True)
-            if with_plan.safety_plan_text:
-                decision = self.engine.decide(text, with_plan)
+            plan_text = await self._plan_text(chat)
+            if plan_text:
+                decision = self.engine.decide(text, replace(context, safety_plan_text=plan_text))
         rows: Rows = ()
         if not context.country:
             # Country unknown: the reply lists the main national lines; one tap on a country
@@ -331,8 +433,8 @@ class Conversation:
     async def handle_command(self, chat: Chat, name: str, args: str = "") -> list[Reply]:
         """A slash command (name without the slash, lower case; ``args`` the rest of the line)."""
         name = name.lower()
-        if name != "crisis":
-            self.end_flow(chat.id)
+        if name != "crisis" and chat.private:
+            await self.end_flow(chat.id)
         command = self._commands.get(name)
         if command is not None:
             if command.private_only and not chat.private:

@@ -1,5 +1,6 @@
 """/safetyplan, a feature module: the guided flow, one step at a time, every step skippable,
-saved as it goes. Registered like every feature (``register``), so the conversation core knows
+saved as it goes; the step it is at is stored (``store.flows``), so any instance goes on
+with the next text. Registered like every feature (``register``), so the conversation core knows
 it by no name.
 
 The plan is the one place where the bot keeps words a person wrote: they write it to keep it.
@@ -7,7 +8,7 @@ The plan is the one place where the bot keeps words a person wrote: they write i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.conversation import actions
@@ -56,43 +57,58 @@ def entries(text: str) -> list[str]:
     return [line.strip(" \t•-*") for line in text.splitlines() if line.strip(" \t•-*")]
 
 
-@dataclass
-class SafetyPlanFlow:
-    """In-memory state while a person writes their plan (lost on restart, saved per step)."""
+FLOW = "sp"
+"""The flow kind; its state is the step number (the words go to the saved plan only)."""
+FLOW_TTL = timedelta(hours=24)
+"""A plan half-written tonight can be finished tomorrow evening with the next text."""
 
-    conversation: Conversation
-    plan: dict[str, list[str]] = field(default_factory=dict)
-    step: int = 0
-    accepts_crisis_text = True
-    """A plan names warning signs in the person's words; they are saved after the crisis reply."""
 
-    def prompt(self) -> Reply:
-        """The question for the current step."""
-        step = STEPS[self.step]
-        text = STEP.format(
-            number=self.step + 1, count=len(STEPS), title=step.title, prompt=step.prompt
-        )
-        current = self.plan.get(step.key) or []
-        if current:
-            text += STEP_CURRENT.format(current="\n".join(f"• {item}" for item in current))
-        first = KEEP_BUTTON if current else SKIP_BUTTON
-        return Reply(text, ((first, STOP_BUTTON), (HELP_BUTTON,)))
+def prompt(step_index: int, plan: dict[str, list[str]]) -> Reply:
+    """The question for step ``step_index``, showing what the plan already holds for it."""
+    step = STEPS[step_index]
+    text = STEP.format(
+        number=step_index + 1, count=len(STEPS), title=step.title, prompt=step.prompt
+    )
+    current = plan.get(step.key) or []
+    if current:
+        text += STEP_CURRENT.format(current="\n".join(f"• {item}" for item in current))
+    first = KEEP_BUTTON if current else SKIP_BUTTON
+    return Reply(text, ((first, STOP_BUTTON), (HELP_BUTTON,)))
 
-    async def on_text(self, chat: Chat, text: str) -> list[Reply]:
-        """Save the answer to this step and ask the next one."""
-        items = entries(text)
-        if items:
-            self.plan[STEPS[self.step].key] = items
-            await self.conversation.store.plans.save(chat.id, dict(self.plan))
-        return await self.advance(chat)
 
-    async def advance(self, chat: Chat) -> list[Reply]:
-        """Move to the next step, or finish."""
-        self.step += 1
-        if self.step < len(STEPS):
-            return [self.prompt()]
-        self.conversation.end_flow(chat.id)
-        return [finished(self.plan)]
+def step_of(state: str) -> int | None:
+    """The step a stored state names, or None if it names none."""
+    return int(state) if state.isdigit() and int(state) < len(STEPS) else None
+
+
+async def on_text(conversation: Conversation, chat: Chat, state: str, text: str) -> list[Reply]:
+    """Save the answer to the stored step and ask the next one (any instance can)."""
+    step = step_of(state)
+    if step is None:
+        await conversation.end_flow(chat.id)
+        return await show(conversation, chat)
+    plan = await _saved(conversation, chat)
+    items = entries(text)
+    if items:
+        plan[STEPS[step].key] = items
+        await conversation.store.plans.save(chat.id, plan)
+    return await advance(conversation, chat, step, plan)
+
+
+async def advance(
+    conversation: Conversation, chat: Chat, step: int, plan: dict[str, list[str]]
+) -> list[Reply]:
+    """Move past ``step`` to the next one, or finish."""
+    step += 1
+    if step < len(STEPS):
+        await conversation.start_flow(chat.id, FLOW, str(step))
+        return [prompt(step, plan)]
+    await conversation.end_flow(chat.id)
+    return [finished(plan)]
+
+
+async def _saved(conversation: Conversation, chat: Chat) -> dict[str, list[str]]:
+    return dict(await conversation.store.plans.get(chat.id) or {})
 
 
 def finished(plan: dict[str, list[str]]) -> Reply:
@@ -116,23 +132,29 @@ async def show(conversation: Conversation, chat: Chat) -> list[Reply]:
     return [Reply(intro, ((START_BUTTON, NOT_NOW_BUTTON), (HELP_BUTTON,)))]
 
 
+async def _current_step(conversation: Conversation, chat: Chat) -> int | None:
+    current = await conversation.flow_of(chat.id)
+    if current is None or current[0].kind != FLOW:
+        return None
+    return step_of(current[1])
+
+
 async def on_action(conversation: Conversation, chat: Chat, op: str) -> list[Reply]:
     """Buttons of the flow: start, skip, stop, edit, delete."""
-    flow = conversation.flow_of(chat.id)
-    current = flow if isinstance(flow, SafetyPlanFlow) else None
     if op in ("start", "edit"):
-        plan = await conversation.store.plans.get(chat.id) if op == "edit" else None
-        new = SafetyPlanFlow(conversation, plan=dict(plan or {}))
-        conversation.start_flow(chat.id, new)
+        plan = await _saved(conversation, chat)
+        await conversation.start_flow(chat.id, FLOW, "0")
         replies = [Reply(INTRO.format(count=len(STEPS)))] if op == "start" else []
-        return [*replies, new.prompt()]
+        return [*replies, prompt(0, plan)]
     if op == "skip":
-        if current is None:
+        step = await _current_step(conversation, chat)
+        if step is None:
             return await show(conversation, chat)
-        return await current.advance(chat)
+        return await advance(conversation, chat, step, await _saved(conversation, chat))
     if op == "stop":
-        conversation.end_flow(chat.id)
-        if current is not None and any(current.plan.values()):
+        step = await _current_step(conversation, chat)
+        await conversation.end_flow(chat.id)
+        if step is not None and any((await _saved(conversation, chat)).values()):
             return [Reply(STOPPED)]
         return [Reply(EMPTY_STOPPED)]
     if op == "no":
@@ -140,7 +162,7 @@ async def on_action(conversation: Conversation, chat: Chat, op: str) -> list[Rep
     if op == "del":
         return [Reply(DELETE_ASK, ((DELETE_YES, DELETE_NO),))]
     if op == "delyes":
-        conversation.end_flow(chat.id)
+        await conversation.end_flow(chat.id)
         await conversation.store.plans.delete(chat.id)
         return [Reply(DELETED)]
     if op == "delno":
@@ -159,5 +181,10 @@ def register(conversation: Conversation) -> None:
             return await conversation.old_button(chat)
         return await on_action(conversation, chat, args[0])
 
+    async def text(chat: Chat, state: str, text: str) -> list[Reply]:
+        return await on_text(conversation, chat, state, text)
+
     conversation.register_command("safetyplan", command, "Your plan for hard moments")
+    # A plan names warning signs in the person's words; they are saved after the crisis reply.
+    conversation.register_flow(FLOW, text, accepts_crisis_text=True, ttl=FLOW_TTL)
     conversation.register_action(PREFIX, action)

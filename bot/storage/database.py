@@ -86,7 +86,11 @@ def _translate(exc: BaseException, target: DatabaseTarget, busy_timeout: float) 
 def _build_engine(target: DatabaseTarget, busy_timeout: float) -> AsyncEngine:
     if target.backend == "postgresql":
         # hide_parameters: driver errors must never echo a safety plan into a log.
-        return create_async_engine(target.url, hide_parameters=True, pool_pre_ping=True)
+        # Handlers, check-in sends and the inbox each take a connection for a moment; a larger
+        # pool keeps a burst from queueing for one (PostgreSQL's default allows 100).
+        return create_async_engine(
+            target.url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+        )
     kwargs: dict[str, Any] = {"connect_args": {"timeout": busy_timeout}}
     if target.sqlite_path is None:
         kwargs["poolclass"] = StaticPool  # one shared in-memory database

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -155,11 +156,52 @@ processed_updates = Table(
     Index("ix_processed_updates_seen_at", "seen_at"),
 )
 
+flows = Table(
+    "flows",
+    metadata,
+    # Where a person is in a multi-step exchange, so any instance continues it: one row per
+    # (chat, slot), e.g. slot "flow" = "sp" (safety plan) with state "3" (the step). States
+    # are ids and numbers (checked by bot.storage.flows), never what the person wrote.
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("slot", String(16), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("state", String(255), nullable=False, server_default=""),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_flows_expires_at", "expires_at"),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    # Webhook updates stored before Telegram gets its 200, deleted once handled; an update
+    # whose lease ran out (its instance died) is taken over by another instance.
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("chat_id", BigInteger),  # for erasure (/forget) of updates not yet handled
+    Column("payload", Text, nullable=False),  # the update's JSON, kept only until handled
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("lease_until", UTCDateTime(), nullable=False),
+    Index("ix_inbox_lease_until", "lease_until"),
+)
+
+send_budget = Table(
+    "send_budget",
+    metadata,
+    # One row per bot token, shared by every instance (PostgreSQL): the next free send slot
+    # and the end of a flood wait Telegram asked for (seconds since the epoch, by the
+    # database's clock).
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("next_slot", Float, nullable=False, server_default="0"),
+    Column("paused_until", Float, nullable=False, server_default="0"),
+)
+
 PERSONAL_TABLES: tuple[Table, ...] = (
     users,
     checkins,
     checkin_answers,
     safety_plans,
     group_settings,
+    flows,
+    inbox,
 )
-ANONYMOUS_TABLES: tuple[Table, ...] = (counters, feedback, processed_updates)
+ANONYMOUS_TABLES: tuple[Table, ...] = (counters, feedback, processed_updates, send_budget)

@@ -6,6 +6,9 @@
     store.groups     group settings
     store.counters   anonymous counts and the operator report
     store.updates    processed update ids (each update answered once)
+    store.flows      where each chat is in a multi-step exchange (any instance goes on)
+    store.inbox      webhook updates stored before Telegram's 200, until handled
+    store.budget     the send budget every instance shares (PostgreSQL)
     store.forget()   erasure of everything about a chat, across the aggregates
 
 Every repository method is one transaction. Queries of other modules (check-in claims) use
@@ -21,12 +24,15 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.budget import SendBudgets
 from bot.storage.checkins import Checkins
 from bot.storage.counters import Counters
 from bot.storage.database import Database, migrate_engine, open_engine
 from bot.storage.erasure import Eraser
 from bot.storage.errors import StorageError
+from bot.storage.flows import Flows
 from bot.storage.groups import Groups
+from bot.storage.inbox import Inbox
 from bot.storage.models import Erasure
 from bot.storage.people import People
 from bot.storage.safety_plans import SafetyPlans
@@ -47,6 +53,9 @@ class Store:
         self.groups = Groups(self.db)
         self.counters = Counters(self.db)
         self.updates = Updates(self.db)
+        self.flows = Flows(self.db)
+        self.inbox = Inbox(self.db, self.updates)
+        self.budget = SendBudgets(self.db)
         self._eraser = Eraser(self.db)
 
     @classmethod

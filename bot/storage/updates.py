@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.database import Database, utcnow
 from bot.storage.schema import processed_updates
@@ -30,7 +31,13 @@ class Updates:
         """Claim several updates in one transaction; returns the ids that were new."""
         if not update_ids:
             return set()
-        moment = now or utcnow()
+        async with self.db.write() as conn:
+            return await self.claim_in(conn, bot_id, update_ids, now or utcnow())
+
+    async def claim_in(
+        self, conn: AsyncConnection, bot_id: int, update_ids: list[int], moment: datetime
+    ) -> set[int]:
+        """The claim inside a caller's transaction (the inbox stores the update with it)."""
         rows = [
             {"bot_id": bot_id, "update_id": update_id, "seen_at": moment}
             for update_id in dict.fromkeys(update_ids)
@@ -44,13 +51,12 @@ class Updates:
             .returning(processed_updates.c.update_id)
         )
         clock = asyncio.get_running_loop().time()
-        async with self.db.write() as conn:
-            new = {int(row[0]) for row in (await conn.execute(stmt)).all()}
-            if clock >= self.next_prune:
-                self.next_prune = clock + PRUNE_EVERY
-                await conn.execute(
-                    delete(processed_updates).where(
-                        processed_updates.c.seen_at < moment - UPDATE_MEMORY
-                    )
+        new = {int(row[0]) for row in (await conn.execute(stmt)).all()}
+        if clock >= self.next_prune:
+            self.next_prune = clock + PRUNE_EVERY
+            await conn.execute(
+                delete(processed_updates).where(
+                    processed_updates.c.seen_at < moment - UPDATE_MEMORY
                 )
+            )
         return new

@@ -25,6 +25,7 @@ from bot.telegram.budget import LocalSendBudget
 from bot.telegram.delivery import TelegramSender
 from bot.telegram.limiter import DeliveryLimiter
 from bot.telegram.request import poll_request, send_request
+from bot.telegram.shared_budget import SharedSendBudget
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,11 @@ async def startup(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     limiter = application.bot.rate_limiter
     if isinstance(limiter, DeliveryLimiter):
         limiter.on_event = conversation.counters.add
+        budget = limiter.budget
+        # Several instances may send for this token: one budget in the database for them all
+        # (unless rate limits are off, as in offline tests).
+        if isinstance(budget, LocalSendBudget) and budget.overall.rate > 0 and store.budget.shared:
+            limiter.budget = SharedSendBudget(store, application.bot.id, settings.send_budget)
     await conversation.start(TelegramSender(application.bot, store))
     commands = [BotCommand(name, text) for name, text in conversation.menu_commands()]
     await application.bot.set_my_commands(commands)

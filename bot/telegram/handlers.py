@@ -44,9 +44,13 @@ class UpdateClaims:
         self.bot_id = bot_id
         self._waiting: list[tuple[int, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self.taken: set[int] = set()
+        """Updates claimed already, with their inbox row (webhook mode): no second claim."""
 
     async def claim(self, update_id: int) -> bool:
         """True if this instance takes the update (nobody took it before)."""
+        if update_id in self.taken:
+            return True
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((update_id, future))
         if self._flusher is None or self._flusher.done():

@@ -24,6 +24,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.telegram.app import ALLOWED_UPDATES, shutdown, startup
+from bot.telegram.inbox import InboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,12 @@ class HealthHandler(tornado.web.RequestHandler):
 
 
 class UpdateHandler(HealthHandler):
-    """``POST <webhook path>``: checks the secret, queues the update, answers at once."""
+    """``POST <webhook path>``: checks the secret, stores the update, then answers 200.
+
+    The 200 comes only after the update is in the database inbox (:mod:`bot.telegram.inbox`):
+    an instance that dies afterwards loses nothing, another one handles the update. A database
+    that cannot store it gets Telegram a 503, and Telegram sends the update again.
+    """
 
     def initialize(  # type: ignore[override]
         self, bot_app: Application[Any, Any, Any, Any, Any, Any], secret: str
@@ -81,7 +87,16 @@ class UpdateHandler(HealthHandler):
             log.warning("webhook: refused a body that is not a Telegram update (400)")
             self.set_status(400)
             return
-        await self.application_.update_queue.put(update)
+        inbox = self.application_.bot_data.get("inbox")
+        if inbox is None:  # not started yet: Telegram tries again shortly
+            self.set_status(503)
+            return
+        try:
+            await inbox.accept(update, self.request.body)
+        except Exception as exc:
+            log.warning("webhook: could not store an update (503, Telegram resends it): %s", exc)
+            self.set_status(503)
+            return
         self.set_status(200)
 
 
@@ -145,8 +160,16 @@ async def serve(application: Application[Any, Any, Any, Any, Any, Any], settings
     async with application:
         await startup(application)
         server: tornado.httpserver.HTTPServer | None = None
+        worker = InboxWorker(
+            application,
+            application.bot_data["store"],
+            application.bot_data["claims"],
+            lease=settings.inbox_lease_seconds,
+        )
         try:
             await application.start()
+            application.bot_data["inbox"] = worker
+            worker.start()
             server = tornado.httpserver.HTTPServer(
                 make_app(application, webhook_path(settings), secret), max_body_size=MAX_BODY
             )
@@ -162,6 +185,8 @@ async def serve(application: Application[Any, Any, Any, Any, Any, Any], settings
         finally:
             if server is not None:
                 server.stop()
+            application.bot_data.pop("inbox", None)
+            await worker.stop()
             if application.running:
                 await application.stop()
             await shutdown(application)

@@ -96,6 +96,7 @@ class CheckinFeature:
             self.message_for,
             rate=settings.checkin_send_rate,
             grace=timedelta(minutes=settings.checkin_grace_minutes),
+            lease=timedelta(seconds=settings.checkin_claim_seconds),
         )
 
     async def on_startup(self, sender: Sender) -> None:
@@ -120,6 +121,8 @@ def register(conversation: Conversation) -> CheckinFeature:
     feature = CheckinFeature(conversation)
     conversation.register_command("checkin", feature.command, "Set up, change or stop check-ins")
     conversation.register_action(messages.PREFIX, feature.action)
+    conversation.register_flow(setup_mod.TIME_FLOW, feature.setup.on_time_text)
+    conversation.register_flow(setup_mod.ZONE_FLOW, feature.setup.on_zone_text)
     conversation.register_command(
         "progress", feature.progress.command, "Your check-ins and milestones"
     )

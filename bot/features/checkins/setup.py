@@ -2,7 +2,8 @@
 
 The choices so far travel inside the buttons (``v1:ci:t:<freq>:<weekday>:<HHMM>``), so a
 restart mid-way loses nothing; typed answers (a time, a zone name) go through a small flow
-that the conversation hands texts to only after the crisis check.
+that the conversation hands texts to only after the crisis check. The flow's state is the
+same choices as ids (``weekly:2:0900``), kept in storage so any instance takes the answer.
 """
 
 from __future__ import annotations
@@ -117,6 +118,11 @@ class Setup:
     def key(self) -> tuple[str, str]:
         return self.frequency, "-" if self.weekday is None else str(self.weekday)
 
+    def state(self) -> str:
+        """The choices so far as a flow state: ``weekly:2:0900`` (ids and digits only)."""
+        parts = [*self.key()] + ([hhmm(self.at)] if self.at is not None else [])
+        return ":".join(parts)
+
     @classmethod
     def parse(cls, args: list[str]) -> Setup | None:
         if len(args) < 2 or args[0] not in FREQUENCIES or args[0] == "off":
@@ -134,38 +140,10 @@ class Setup:
         return cls(args[0], weekday, at)
 
 
-@dataclass
-class TimeFlow:
-    """Waiting for a typed time of day."""
-
-    feature: CheckinSetup
-    setup: Setup
-    accepts_crisis_text = False
-
-    async def on_text(self, chat: Chat, text: str) -> list[Reply]:
-        at = parse_time(text)
-        if at is None:
-            # Kind, and without repeating what they typed.
-            t = self.feature.texts
-            return [Reply(t.get("setup", "bad_time"), self.feature.time_rows(self.setup))]
-        self.setup.at = at
-        return await self.feature.ask_zone(chat, self.setup)
-
-
-@dataclass
-class ZoneFlow:
-    """Waiting for a typed IANA zone name."""
-
-    feature: CheckinSetup
-    setup: Setup
-    accepts_crisis_text = False
-
-    async def on_text(self, chat: Chat, text: str) -> list[Reply]:
-        zone = parse_zone(text)
-        if zone is None:
-            rows = await self.feature.zone_rows(chat, self.setup)
-            return [Reply(self.feature.texts.get("setup", "bad_zone"), rows)]
-        return await self.feature.save(chat, self.setup, zone)
+TIME_FLOW = "ci.time"
+"""Waiting for a typed time of day; state ``<freq>:<weekday>``."""
+ZONE_FLOW = "ci.zone"
+"""Waiting for a typed IANA zone name; state ``<freq>:<weekday>:<HHMM>``."""
 
 
 class CheckinSetup:
@@ -244,18 +222,43 @@ class CheckinSetup:
             )  # fmt: skip
         return [Reply(text, self.status_rows(settings))]
 
+    async def on_time_text(self, chat: Chat, state: str, text: str) -> list[Reply]:
+        """A typed time of day (the set-up so far comes from the stored flow state)."""
+        setup = Setup.parse(state.split(":"))
+        if setup is None:
+            await self.conversation.end_flow(chat.id)
+            return [Reply(self.texts.get("setup", "intro"), self.frequency_rows())]
+        at = parse_time(text)
+        if at is None:
+            # Kind, and without repeating what they typed.
+            return [Reply(self.texts.get("setup", "bad_time"), self.time_rows(setup))]
+        setup.at = at
+        return await self.ask_zone(chat, setup)
+
+    async def on_zone_text(self, chat: Chat, state: str, text: str) -> list[Reply]:
+        """A typed time zone name."""
+        setup = Setup.parse(state.split(":"))
+        if setup is None:
+            await self.conversation.end_flow(chat.id)
+            return [Reply(self.texts.get("setup", "intro"), self.frequency_rows())]
+        zone = parse_zone(text)
+        if zone is None:
+            rows = await self.zone_rows(chat, setup)
+            return [Reply(self.texts.get("setup", "bad_zone"), rows)]
+        return await self.save(chat, setup, zone)
+
     async def ask_time(self, chat: Chat, setup: Setup) -> list[Reply]:
-        self.conversation.start_flow(chat.id, TimeFlow(self, setup))
+        await self.conversation.start_flow(chat.id, TIME_FLOW, setup.state())
         return [Reply(self.texts.get("setup", "pick_time"), self.time_rows(setup))]
 
     async def ask_zone(self, chat: Chat, setup: Setup) -> list[Reply]:
-        self.conversation.start_flow(chat.id, ZoneFlow(self, setup))
+        await self.conversation.start_flow(chat.id, ZONE_FLOW, setup.state())
         rows = await self.zone_rows(chat, setup)
         return [Reply(self.texts.get("setup", "pick_zone"), rows)]
 
     async def save(self, chat: Chat, setup: Setup, zone: str) -> list[Reply]:
         """Store the schedule with its next due time; the person's zone is remembered too."""
-        self.conversation.end_flow(chat.id)
+        await self.conversation.end_flow(chat.id)
         at = setup.at or time(9, 0)
         due = next_due_at(setup.frequency, at, zone, self._now(), setup.weekday)
         settings = CheckinSettings(
@@ -297,7 +300,7 @@ class CheckinSetup:
             setup = Setup.parse(rest)
             if setup is None:
                 return []
-            self.conversation.start_flow(chat.id, ZoneFlow(self, setup))
+            await self.conversation.start_flow(chat.id, ZONE_FLOW, setup.state())
             return [Reply(self.texts.get("setup", "pick_zone"))]
         if op == "z" and len(rest) == 4:
             setup = Setup.parse(rest[:3])
@@ -308,9 +311,7 @@ class CheckinSetup:
             if current is None or current.frequency == "off":
                 return [Reply(self.texts.get("setup", "not_set_up"), self.frequency_rows())]
             if op == "pause":
-                await store.checkins.save(
-                    chat.id, dataclasses.replace(current, paused=True)
-                )
+                await store.checkins.save(chat.id, dataclasses.replace(current, paused=True))
                 return [Reply(self.texts.get("setup", "paused"))]
             if op == "stop":
                 off = dataclasses.replace(current, frequency="off", next_due_at=None, paused=False)

@@ -1,0 +1,87 @@
+"""The send budget's shared row (PostgreSQL): one per bot token, for every instance.
+
+Slots are handed out GCRA-style: each grant takes the next free slot and moves it on by one
+interval, so grants are spaced evenly whichever instance asks, and no more than the budget
+fits in any one second. A flood wait (``429 retry_after``) moves every later slot past it.
+Times are the database's clock (seconds since the epoch), the one clock all instances share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from bot.storage.database import Database
+
+_NOW = "extract(epoch from clock_timestamp())::float8"
+_TAKE = text(
+    f"""
+    WITH cur AS (
+        SELECT bot_id, greatest(next_slot, paused_until, {_NOW}) AS slot, {_NOW} AS now
+        FROM send_budget WHERE bot_id = :b FOR UPDATE
+    ), taken AS (
+        UPDATE send_budget AS s SET next_slot = cur.slot + :i FROM cur
+        WHERE s.bot_id = cur.bot_id AND cur.slot <= cur.now + :h
+        RETURNING s.bot_id
+    )
+    SELECT cur.slot, cur.now, EXISTS (SELECT 1 FROM taken) AS granted FROM cur
+    """
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A grant (``granted``) at ``at``, or the earliest slot on offer; ``now`` by the same clock."""
+
+    granted: bool
+    at: float
+    now: float
+
+    @property
+    def wait(self) -> float:
+        return max(0.0, self.at - self.now)
+
+
+class SendBudgets:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def shared(self) -> bool:
+        """Only PostgreSQL holds a budget for several instances (SQLite: one process)."""
+        return self.db.pg
+
+    async def take(self, bot_id: int, interval: float, horizon: float) -> Slot:
+        """Take the next free slot if it is at most ``horizon`` seconds away.
+
+        One statement: the row is locked only while it runs, so instances asking at once
+        queue for microseconds, not for round trips.
+        """
+        params = {"b": bot_id, "i": interval, "h": min(horizon, 1e9)}
+        async with self.db.write() as conn:
+            row = (await conn.execute(_TAKE, params)).first()
+            if row is None:
+                await conn.execute(
+                    text(
+                        "INSERT INTO send_budget (bot_id, next_slot, paused_until) "
+                        "VALUES (:b, 0, 0) ON CONFLICT DO NOTHING"
+                    ),
+                    {"b": bot_id},
+                )
+                return Slot(False, 0.0, 0.0)  # asked again at once
+        slot, now, granted = float(row.slot), float(row.now), bool(row.granted)
+        if granted:
+            return Slot(True, slot, now)
+        return Slot(False, slot - horizon, now)
+
+    async def pause(self, bot_id: int, seconds: float) -> None:
+        """Telegram asked for a flood wait: no instance sends before it ends."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                text(
+                    f"UPDATE send_budget SET paused_until = greatest(paused_until, {_NOW} + :s) "
+                    "WHERE bot_id = :b"
+                ),
+                {"s": seconds, "b": bot_id},
+            )

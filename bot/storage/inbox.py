@@ -1,0 +1,118 @@
+"""The webhook inbox: an update is stored before Telegram gets its 200, and deleted once handled.
+
+``accept`` claims the update id (``processed_updates``, shared with polling's de-duplication)
+and stores the update in one transaction, with a lease: the instance that accepted it handles
+it and keeps renewing the lease meanwhile. When an instance dies, its leases run out and any
+other instance takes the updates over (``take_abandoned``: ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so two instances never take the same one). The update's JSON holds what the person
+wrote: it stays only until the update is handled, and ``/forget`` erases it with the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, select, update
+
+from bot.storage.database import Database, utcnow
+from bot.storage.schema import inbox
+from bot.storage.updates import Updates
+
+
+@dataclass(frozen=True)
+class Pending:
+    update_id: int
+    payload: str
+
+
+class Inbox:
+    def __init__(self, db: Database, updates: Updates) -> None:
+        self.db = db
+        self.updates = updates
+
+    async def accept(
+        self,
+        bot_id: int,
+        update_id: int,
+        payload: str,
+        *,
+        chat_id: int | None,
+        lease: timedelta,
+        now: datetime | None = None,
+    ) -> bool:
+        """Store a new update (True) or recognise one already taken (False), atomically."""
+        moment = now or utcnow()
+        async with self.db.write() as conn:
+            if update_id not in await self.updates.claim_in(conn, bot_id, [update_id], moment):
+                return False
+            await conn.execute(
+                inbox.insert().values(
+                    bot_id=bot_id,
+                    update_id=update_id,
+                    chat_id=chat_id,
+                    payload=payload,
+                    received_at=moment,
+                    lease_until=moment + lease,
+                )
+            )
+        return True
+
+    async def done(self, bot_id: int, update_id: int) -> None:
+        """The update is handled: its row (and the words in it) go."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                delete(inbox).where(and_(inbox.c.bot_id == bot_id, inbox.c.update_id == update_id))
+            )
+
+    async def renew(
+        self, bot_id: int, update_ids: list[int], lease: timedelta, now: datetime | None = None
+    ) -> None:
+        """Still handling these: push their leases on."""
+        if not update_ids:
+            return
+        until = (now or utcnow()) + lease
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(inbox)
+                .where(and_(inbox.c.bot_id == bot_id, inbox.c.update_id.in_(update_ids)))
+                .values(lease_until=until)
+            )
+
+    async def take_abandoned(
+        self, bot_id: int, lease: timedelta, *, limit: int = 50, now: datetime | None = None
+    ) -> list[Pending]:
+        """Updates whose lease ran out (their instance died), oldest first, now leased to us."""
+        moment = now or utcnow()
+        stmt = (
+            select(inbox.c.update_id, inbox.c.payload)
+            .where(and_(inbox.c.bot_id == bot_id, inbox.c.lease_until < moment))
+            .order_by(inbox.c.received_at, inbox.c.update_id)
+            .limit(limit)
+        )
+        if self.db.pg:
+            stmt = stmt.with_for_update(skip_locked=True)
+        async with self.db.write() as conn:
+            rows = (await conn.execute(stmt)).all()
+            if rows:
+                await conn.execute(
+                    update(inbox)
+                    .where(
+                        and_(
+                            inbox.c.bot_id == bot_id,
+                            inbox.c.update_id.in_([r.update_id for r in rows]),
+                        )
+                    )
+                    .values(lease_until=moment + lease)
+                )
+        return [Pending(int(r.update_id), str(r.payload)) for r in rows]
+
+    async def waiting(self, bot_id: int) -> int:
+        """How many updates are stored and not yet handled (tests, doctor)."""
+        async with self.db.read() as conn:
+            n = (
+                await conn.execute(
+                    select(func.count()).select_from(inbox).where(inbox.c.bot_id == bot_id)
+                )
+            ).scalar_one()
+        return int(n)

@@ -1,0 +1,136 @@
+"""One send budget per bot token, shared by every instance (PostgreSQL).
+
+Telegram's overall limit (about 30 messages a second) is per bot token, not per process. With
+several instances each keeping its own budget, three of them sent 173 messages in one second.
+:class:`SharedSendBudget` keeps the per-chat and per-group limits in this process (a chat's
+messages come from whichever instance answers it, but one second apart per chat is a soft
+limit) and takes every message's overall slot from one row in the database
+(:class:`bot.storage.budget.SendBudgets`):
+
+* slots are spaced ``1 / rate`` apart whichever instance asks, so no sliding second holds more
+  than the budget (``SEND_BUDGET``, 25 by default, less a margin for network jitter);
+* **crisis replies** take the next slot however far away it is; **answers** take one up to a
+  second ahead; **check-ins** take only a slot that is free now: they use what live traffic
+  leaves, and a crisis reply never queues behind them;
+* a ``429 retry_after`` seen by any instance moves every instance's next slot past the wait.
+
+If the database cannot be reached, sends fall back to this process's own pacing at the full
+budget (a warning once): sending goes on, at worst faster than the shared budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import random
+from typing import Any
+
+from bot.telegram.budget import ChatKey, LocalSendBudget, Priority, PriorityGate
+
+log = logging.getLogger(__name__)
+
+JITTER_MARGIN = 2.0
+"""Messages a second kept back from the budget, so network jitter between the moment a slot is
+granted and the moment Telegram receives the message cannot squeeze one more into a second."""
+HORIZON: dict[Priority, float] = {
+    Priority.CRISIS: float("inf"),
+    Priority.REPLY: 1.0,
+    Priority.CHECKIN: 0.0,
+}
+"""How far ahead a priority may book its slot; beyond it, it waits and asks again."""
+MIN_POLL = 0.02
+
+
+class PriorityLock:
+    """A lock handed to waiters by (priority, arrival): one database question at a time from
+    this process, the most urgent first (so a queue of check-ins never holds up a crisis
+    reply, and never takes every pooled connection)."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    async def acquire(self, priority: int) -> None:
+        if not self._held and not self._waiters:
+            self._held = True
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._seq), future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # handed over, then cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)
+                return
+        self._held = False
+
+
+class SharedSendBudget:
+    """:class:`~bot.telegram.budget.SendBudget` over the database row every instance shares."""
+
+    def __init__(self, store: Any, bot_id: int, budget: float = 25.0) -> None:
+        rate = max(1.0, budget - JITTER_MARGIN)
+        self.interval = 1.0 / rate
+        self.bot_id = bot_id
+        self.budgets = store.budget
+        # Per chat and per group, as one process would; the overall limit is the shared row.
+        self.local = LocalSendBudget(overall_rate=0)
+        self.fallback = PriorityGate(rate, 1.0)
+        self._warned = False
+        self._pauses: set[asyncio.Task[None]] = set()
+        self._asking = PriorityLock()
+
+    async def acquire(self, priority: Priority, chat: ChatKey | None, *, new_message: bool) -> None:
+        if chat is None:
+            return
+        await self.local.acquire(priority, chat, new_message=new_message)
+        horizon = HORIZON[priority]
+        while True:
+            await self._asking.acquire(priority)
+            try:
+                slot = await self.budgets.take(self.bot_id, self.interval, horizon)
+            except Exception as exc:
+                self._warn(exc)
+                slot = None
+            finally:
+                self._asking.release()
+            if slot is None:
+                await self.fallback.acquire(priority)
+                return
+            if slot.granted:
+                if slot.wait > 0:
+                    await asyncio.sleep(slot.wait)
+                return
+            # Not yet: wait until the slot on offer is within this priority's horizon.
+            await asyncio.sleep(max(MIN_POLL, slot.wait) * random.uniform(1.0, 1.2))
+
+    def hold(self, chat: ChatKey | None, seconds: float) -> None:
+        self.local.hold(chat, seconds)
+        task = asyncio.get_running_loop().create_task(self._pause(seconds))
+        self._pauses.add(task)
+        task.add_done_callback(self._pauses.discard)
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await self.budgets.pause(self.bot_id, seconds)
+        except Exception as exc:
+            self._warn(exc)
+            self.fallback.pause(seconds)
+
+    def _warn(self, exc: BaseException) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "the shared send budget is unreachable (%s); pacing sends in this process only",
+                type(exc).__name__,
+            )

@@ -1,0 +1,355 @@
+"""Several real ``recovery-bot run`` processes in webhook mode on one PostgreSQL (issue #16).
+
+Shared by ``tests/test_instances_e2e.py`` (small, pass/fail on correctness) and
+``bench/bench_instances.py`` (the measurements). The pieces:
+
+* the fake Bot API (``fake_bot_api``) every instance sends to; it records each call's time;
+* N bot processes, webhook mode, sharing ``DATABASE_URL``;
+* :class:`Proxy`, a round-robin load balancer: each chat's next update goes to the next live
+  instance, so a person hops instances on every message; a dead instance is skipped;
+* :class:`Telegram`, which posts updates through the proxy and, like Telegram, sends an update
+  again until it gets a 200;
+* scripted people: a whole safety plan, a whole check-in set-up, one live question; and due
+  check-ins written straight into the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import socket
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from bot_process import bot_env, start_bot, stop_bot
+from fake_bot_api import FakeBotApi
+from telegram import CallbackQuery, Message
+
+SECRET = "inst4nces"
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+PLAN_ANSWERS: tuple[str | None, ...] = (
+    "I stop answering texts",
+    "go for a walk",
+    None,  # skipped with the button
+    "my sponsor, 555 0100",
+    "the clinic on main street",
+    "naloxone at home",
+)
+QUESTIONS = (
+    "how does naloxone work",
+    "what is methadone",
+    "what does tolerance mean",
+    "how long does withdrawal last",
+    "what is buprenorphine",
+)
+CRISIS = "i want to kill myself tonight"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def chat_of(update: dict[str, Any]) -> int:
+    if "callback_query" in update:
+        return int(update["callback_query"]["message"]["chat"]["id"])
+    return int(update["message"]["chat"]["id"])
+
+
+class Proxy:
+    """Round robin per chat over the instances; a refused connection tries the next one."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.down: set[int] = set()
+        self.turn: dict[int, int] = {}
+        self.hops: dict[int, list[int]] = {}
+        self.port = free_port()
+        self._session: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        app = web.Application()
+        app.router.add_post("/tg", self._forward)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        assert self._session is not None
+        body = await request.read()
+        chat = chat_of(json.loads(body))
+        for _ in range(len(self.ports)):
+            index = self.turn.get(chat, chat) % len(self.ports)
+            self.turn[chat] = index + 1
+            if index in self.down:
+                continue
+            url = f"http://127.0.0.1:{self.ports[index]}/tg"
+            try:
+                async with self._session.post(url, data=body, headers=HEADERS) as answer:
+                    self.hops.setdefault(chat, []).append(index)
+                    return web.Response(status=answer.status)
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                continue  # that instance is gone: the next one
+        return web.Response(status=502)
+
+
+class Telegram:
+    """Posts updates to the proxy as Telegram does: again and again until a 200."""
+
+    def __init__(self, api: FakeBotApi, proxy_port: int) -> None:
+        self.api = api
+        self.url = f"http://127.0.0.1:{proxy_port}/tg"
+        self._ids = itertools.count(1)
+        self._session: aiohttp.ClientSession | None = None
+        self.retries = 0
+
+    async def __aenter__(self) -> Telegram:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def post(self, update: dict[str, Any]) -> None:
+        assert self._session is not None
+        update["update_id"] = next(self._ids)
+        for _ in range(300):
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+                async with self._session.post(self.url, json=update) as answer:
+                    if answer.status == 200:
+                        return
+            self.retries += 1
+            await asyncio.sleep(0.2)
+        raise AssertionError("Telegram could not deliver an update for a minute")
+
+    def press_update(self, chat_id: int, data: str) -> dict[str, Any]:
+        user = self.api.user(chat_id)
+        msg = Message(1, datetime.now(timezone.utc), self.api.chat(chat_id), from_user=self.api.me)
+        query = CallbackQuery(str(chat_id), user, "ci", message=msg, data=data)
+        return {"callback_query": query.to_dict()}
+
+
+@dataclass
+class Outcome:
+    """What one scripted person saw."""
+
+    chat_id: int
+    kind: str
+    ok: bool = False
+    latencies: list[float] = field(default_factory=list)
+    detail: str = ""
+
+
+async def step(
+    tg: Telegram, chat_id: int, update: dict[str, Any], expect: int, timeout: float
+) -> float:
+    """Send one update; wait until the chat has ``expect`` more messages; the reply time."""
+    before = len(tg.api.sent(chat_id))
+    start = time.monotonic()
+    await tg.post(update)
+    await tg.api.wait_sent(chat_id, before + expect, timeout=timeout)
+    first = tg.api.sent(chat_id)[before]
+    return first.at - start
+
+
+async def safety_plan_person(tg: Telegram, chat_id: int, timeout: float) -> Outcome:
+    out = Outcome(chat_id, "safety plan")
+    api = tg.api
+    try:
+        out.latencies.append(
+            await step(tg, chat_id, api.message_update(chat_id, "/safetyplan"), 1, timeout)
+        )
+        out.latencies.append(
+            await step(tg, chat_id, tg.press_update(chat_id, "v1:sp:start"), 2, timeout)
+        )
+        for answer in PLAN_ANSWERS:
+            update = (
+                tg.press_update(chat_id, "v1:sp:skip")
+                if answer is None
+                else api.message_update(chat_id, answer)
+            )
+            out.latencies.append(await step(tg, chat_id, update, 1, timeout))
+        last = api.sent(chat_id)[-1].params["text"]
+        out.ok = "Your safety plan is saved" in last and "555 0100" in last
+        out.detail = "" if out.ok else last[:80]
+    except AssertionError as exc:
+        out.detail = str(exc)[:200]
+    return out
+
+
+async def checkin_setup_person(tg: Telegram, chat_id: int, timeout: float) -> Outcome:
+    out = Outcome(chat_id, "check-in set-up")
+    api = tg.api
+    try:
+        script: list[tuple[dict[str, Any], int]] = [
+            (api.message_update(chat_id, "/checkin"), 1),
+            (tg.press_update(chat_id, "v1:ci:f:weekly"), 1),
+            (tg.press_update(chat_id, "v1:ci:w:2"), 1),
+            (api.message_update(chat_id, "7:30 pm"), 1),
+            (api.message_update(chat_id, "europe/london"), 1),
+        ]
+        for update, expect in script:
+            out.latencies.append(await step(tg, chat_id, update, expect, timeout))
+        last = api.sent(chat_id)[-1].params["text"]
+        out.ok = "19:30 (Europe/London)" in last
+        out.detail = "" if out.ok else last[:80]
+    except AssertionError as exc:
+        out.detail = str(exc)[:200]
+    return out
+
+
+async def question_person(tg: Telegram, chat_id: int, text: str, timeout: float) -> Outcome:
+    out = Outcome(chat_id, "crisis" if text == CRISIS else "question")
+    try:
+        out.latencies.append(
+            await step(tg, chat_id, tg.api.message_update(chat_id, text), 1, timeout)
+        )
+        out.ok = True
+    except AssertionError as exc:
+        out.detail = str(exc)[:200]
+    return out
+
+
+async def add_due_checkins(pg_url: str, chat_ids: Iterable[int]) -> None:
+    """People with a daily check-in that fell due a minute ago."""
+    from bot.storage import CheckinSettings, Store
+
+    store = await Store.open(pg_url)
+    try:
+        due = datetime.now(timezone.utc) - timedelta(minutes=1)
+        for chat_id in chat_ids:
+            await store.people.ensure(chat_id)
+            await store.checkins.save(
+                chat_id,
+                CheckinSettings(
+                    frequency="daily", local_time=dtime(9, 0), timezone="UTC", next_due_at=due
+                ),
+            )
+    finally:
+        await store.close()
+
+
+async def saved(pg_url: str, chat_id: int) -> tuple[Any, Any]:
+    """The plan and check-in settings stored for a chat."""
+    from bot.storage import Store
+
+    store = await Store.open(pg_url)
+    try:
+        return await store.plans.get(chat_id), await store.checkins.get(chat_id)
+    finally:
+        await store.close()
+
+
+class Cluster:
+    """N webhook instances on one database behind the proxy."""
+
+    def __init__(
+        self,
+        api: FakeBotApi,
+        pg_url: str,
+        folder: Path,
+        n: int,
+        log_level: str = "WARNING",
+        **env: str,
+    ) -> None:
+        self.api = api
+        self.pg_url = pg_url
+        self.folder = folder
+        self.ports = [free_port() for _ in range(n)]
+        self.env = env
+        self.log_level = log_level
+        self.procs: list[asyncio.subprocess.Process] = []
+        self.proxy = Proxy(self.ports)
+        self.errors: list[str] = []
+        self.killed_at: float | None = None
+        self.logs: list[str] = []
+
+    async def start(self) -> None:
+        await self.proxy.start()
+        for port in self.ports:
+            env = bot_env(
+                self.api,
+                self.folder / "unused.db",
+                DATABASE_URL=self.pg_url,
+                WEBHOOK_URL=f"http://127.0.0.1:{self.proxy.port}/tg",
+                PORT=str(port),
+                WEBHOOK_SECRET=SECRET,
+                LOG_LEVEL=self.log_level,
+                **self.env,
+            )
+            self.procs.append(await start_bot(env))
+        await self.api.wait_for(
+            lambda calls: sum(c.method == "setWebhook" for c in calls) >= len(self.ports), 60
+        )
+        # setWebhook comes just before the server answers; wait for every /healthz.
+        async with aiohttp.ClientSession() as http:
+            for port in self.ports:
+                for _ in range(100):
+                    with contextlib.suppress(aiohttp.ClientError):
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                            if health.status == 200:
+                                break
+                    await asyncio.sleep(0.1)
+
+    def kill(self, index: int) -> None:
+        """SIGKILL: no goodbye, whatever it had accepted is left in the inbox."""
+        self.procs[index].kill()
+        self.proxy.down.add(index)
+        self.killed_at = time.monotonic()
+
+    async def stop(self) -> None:
+        for proc in self.procs:
+            if proc.returncode is None:
+                code, err = await stop_bot(proc)
+                self.logs.append(err)
+                if code != 0:
+                    self.errors.append(err[-2000:])
+            else:
+                _, raw = await proc.communicate()
+                self.logs.append(raw.decode(errors="replace"))
+        await self.proxy.close()
+
+
+def checkins_per_instance(logs: list[str]) -> list[int]:
+    """Check-ins each instance sent, from its INFO lines ("check-ins: N sent, ...")."""
+    import re
+
+    return [sum(int(n) for n in re.findall(r"check-ins: (\d+) sent", log)) for log in logs]
+
+
+def sends_in_worst_second(api: FakeBotApi) -> int:
+    """The most sendMessage calls that reached the fake Telegram in any sliding second."""
+    times = sorted(c.at for c in api.sent() if "_failed" not in c.params)
+    most, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
