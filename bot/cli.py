@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         default="chat",
         help="SPEC's targets for chat-style messages (default) or for real questions",
     )
+    ev.add_argument(
+        "--typos",
+        action="store_true",
+        help="also answer each message's typo'd twin (lower case, texting spellings, slips) "
+        "and report how often the reply stays the same",
+    )
     lint = sub.add_parser("lint", help="check the catalog and content against the content rules")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     lint.add_argument(
@@ -223,17 +229,28 @@ def _answer(
         out.write(decision.reply + end)
 
 
-def _eval(path: Path, fmt: str, strict: bool, out: TextIO, targets: str = "chat") -> int:
-    from bot.evaluation import TARGET_SETS, evaluate, format_report, load_cases
+def _eval(
+    path: Path, fmt: str, strict: bool, out: TextIO, targets: str = "chat", typos: bool = False
+) -> int:
+    from bot.evaluation import TARGET_SETS, evaluate, format_report, load_cases, typo_agreement
     from bot.understanding.engine import default_engine
 
     engine = default_engine()
     cases = load_cases(path, engine.catalog.intents)
     report = evaluate(engine.decide, cases, TARGET_SETS[targets])
+    twins = typo_agreement(engine.decide, cases) if typos else None
     if fmt == "json":
-        out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+        data = report.to_json()
+        if twins is not None:
+            data["typo_twins"] = {"same_reply": twins.rate, "same_answer": twins.answered_rate}
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(format_report(report) + "\n")
+        if twins is not None:
+            out.write(
+                f"\ntypo'd twins: same reply {twins.rate:.1%} of {twins.cases}; answered "
+                f"messages answered the same {twins.answered_rate:.1%} of {twins.answered}\n"
+            )
     return 1 if strict and report.failed_targets() else 0
 
 
@@ -341,7 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
             return _ask(args.text, args.json, sys.stdout, sys.stdin, args.country)
         if args.command == "eval":
-            return _eval(args.file, args.format, args.strict, sys.stdout, args.targets)
+            return _eval(
+                args.file, args.format, args.strict, sys.stdout, args.targets, args.typos
+            )
         if args.command == "chat":
             from bot.chat import run_chat
 

@@ -253,3 +253,38 @@ def format_report(report: Report, *, show_misses: bool = True) -> str:
                 f"{got.strip()} ({d.score:.0f})"
             )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TypoAgreement:
+    """How often a message's typo'd twin (``bot.typos``) gets the same reply as the message."""
+
+    cases: int
+    same: int
+    """Twins that got the same kind of reply, and the same topic when it was an answer."""
+    answered: int
+    answered_same: int
+    """Of the answered messages, twins answered with the same topic."""
+
+    @property
+    def rate(self) -> float:
+        return _rate(self.same, self.cases)
+
+    @property
+    def answered_rate(self) -> float:
+        return _rate(self.answered_same, self.answered)
+
+
+def typo_agreement(decide: Callable[[str], Decision], cases: Iterable[Case]) -> TypoAgreement:
+    """Answer each case and its typo'd twin; count where the two replies agree."""
+    from bot.typos import typo_twin
+
+    n = same = answered = answered_same = 0
+    for case in cases:
+        a, b = decide(case.text), decide(typo_twin(case.text))
+        n += 1
+        same += (a.kind, a.intent) == (b.kind, b.intent)
+        if a.kind == "answer":
+            answered += 1
+            answered_same += b.kind == "answer" and b.intent == a.intent
+    return TypoAgreement(n, same, answered, answered_same)

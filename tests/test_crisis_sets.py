@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from crisis_sets import FORMS, adjacent, positives, variants
+from crisis_sets import FORMS, adjacent, load, positives, variants
 
 from bot.crisis.screen import CrisisScreen
 from bot.understanding.engine import Engine
@@ -60,3 +60,31 @@ def test_past_idioms_and_news_mostly_stay_quiet(screen: CrisisScreen) -> None:
     cases = [c for c in adjacent("dev") if c.category in ("past", "idiom", "news")]
     alarms = sum(screen.check(c.text).signal is not None for c in cases)
     assert alarms / len(cases) <= PAST_IDIOM_NEWS_ALARM_CEILING
+
+
+FRESH_RECALL_FLOOR = 0.97
+"""The fresh sets (written later, by another outside tester, all held out): measured 98.1%."""
+FRESH_CALM_ALARM_CEILING = 0.16
+"""Past, idiom, news, grief and ordinary messages of the fresh set: measured 14% full alarms
+(mostly past attempts and grief); SPEC wants them quiet, so this may only go down."""
+
+
+def test_fresh_crisis_set_recall_in_every_form(screen: CrisisScreen) -> None:
+    caught: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for case in load("fresh_positive", "heldout"):
+        for form, text in variants(case):
+            total[form] += 1
+            caught[form] += screen.check(text).signal is not None
+    for form in total:
+        assert caught[form] / total[form] >= FRESH_RECALL_FLOOR, form
+
+
+def test_fresh_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen) -> None:
+    cases = load("fresh_adjacent", "heldout")
+    info = [c for c in cases if c.category == "informational"]
+    calm = [c for c in cases if c.category != "informational"]
+    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
+    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
+    assert info_alarms / len(info) <= INFORMATIONAL_ALARM_CEILING["heldout"]
+    assert calm_alarms / len(calm) <= FRESH_CALM_ALARM_CEILING

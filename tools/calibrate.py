@@ -31,45 +31,45 @@ from train_classifiers import Examples, intent_arrays, realistic_calibration  # 
 from bot.catalog import Catalog  # noqa: E402
 from bot.understanding.confidence import OUT_OF_SCOPE, features  # noqa: E402
 from bot.understanding.embedding import shared_embedder  # noqa: E402
-from bot.understanding.fusion import fuse  # noqa: E402
-from bot.understanding.lexical import Matcher  # noqa: E402
 from bot.understanding.linear import LinearTextModel  # noqa: E402
-from bot.understanding.semantic import SemanticRanker  # noqa: E402
+from bot.understanding.message import Message  # noqa: E402
+from bot.understanding.rankers import Rankers  # noqa: E402
 
 FOLDS = 5
 REALISTIC_WEIGHT = 3.0
 Row = tuple[tuple[float, ...], bool, bool, float]
 
 
-class Rankers:
+class FoldRankers:
     """The three rankers, built from one fold's training part."""
 
     def __init__(
         self, catalog: Catalog, examples: dict[str, list[str]], realistic: list[tuple[str, str]]
     ) -> None:
         keywords = {i.id: (*i.keywords, i.title) for i in catalog.intents.values()}
-        self.matcher = Matcher(examples, keywords, catalog.synonyms)
-        self.semantic = SemanticRanker(examples, shared_embedder())
         train = Examples()
         for intent, phrases in examples.items():
             train.add(phrases, intent)
         for text, label in realistic:
             train.add([text], label)
-        self.classifier = LinearTextModel.from_arrays(
-            intent_arrays(catalog, train), shared_embedder()
+        arrays = intent_arrays(catalog, train, dict(examples))
+        embedder = shared_embedder()
+        self.rankers = Rankers(
+            examples,
+            keywords,
+            catalog.synonyms,
+            embedder,
+            LinearTextModel.from_arrays(arrays, embedder),
+            arrays["example_vectors"],
         )
 
     def row(self, text: str, expected: Sequence[str], weight: float) -> Row | None:
-        probs = self.classifier.probabilities([text])[0]
-        by_classifier = dict(zip(self.classifier.classes, probs.tolist(), strict=True))
-        ranking = fuse(
-            self.matcher.analyse(text, limit=12), self.semantic.scores(text), by_classifier
-        )
+        ranking = self.rankers.rank(Message.read(text, self.rankers.embedder))
         if not ranking.matches or ranking.matches[0].intent == OUT_OF_SCOPE:
             return None  # already a fallback: the models never see these
         best = ranking.matches[0].intent
         on_topic = OUT_OF_SCOPE not in expected
-        x = features(ranking.matches, ranking.n_terms)
+        x = features(ranking.matches, ranking.n_terms, self.rankers.other_substance_only(ranking))
         return x, best in expected, on_topic, weight
 
 
@@ -90,7 +90,7 @@ def rows(catalog: Catalog) -> list[Row]:
             for k, (t, exp) in enumerate(realistic)
             if k % FOLDS != fold
         ]
-        rankers = Rankers(catalog, train, train_real)
+        rankers = FoldRankers(catalog, train, train_real)
         for intent, ex in all_examples.items():
             for k, text in enumerate(ex):
                 if k % FOLDS == fold and (row := rankers.row(text, [intent], 1.0)) is not None:
@@ -148,17 +148,32 @@ def main() -> int:
 
 
 def _thresholds(data: list[Row], correct: list[float], in_scope: list[float]) -> None:
-    """What each answer threshold would do to the cross-validated realistic questions."""
-    real = [r for r in data if r[3] == REALISTIC_WEIGHT]
+    """What each answer threshold would do to the cross-validated rows: the realistic
+    questions, then the catalog's own (short, chat-style) examples."""
+    for kind, weight in (("realistic questions", REALISTIC_WEIGHT), ("catalog examples", 1.0)):
+        _threshold_table(kind, [r for r in data if r[3] == weight], correct, in_scope)
+
+
+def _threshold_table(
+    kind: str, real: list[Row], correct: list[float], in_scope: list[float]
+) -> None:
     x = np.asarray([r[0] for r in real])
     p_right = 1.0 / (1.0 + np.exp(-(x @ np.asarray(correct))))
     p_topic = 1.0 / (1.0 + np.exp(-(x @ np.asarray(in_scope))))
     on_topic = np.asarray([r[2] for r in real])
     right = np.asarray([r[1] for r in real])
     n = max(1, int(on_topic.sum()))
-    print(f"# realistic questions, cross-validated ({len(real)} ranked, {n} on topic):")
-    for topic_t in (0.5, 0.7, 0.9):
-        for answer_t in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
+    print(f"# {kind}, cross-validated ({len(real)} ranked, {n} on topic):")
+    off_topic = ~on_topic
+    for topic_t in (0.7, 0.8, 0.9):
+        kept = p_topic >= topic_t
+        print(
+            f"#   in_scope {topic_t:.2f}: on-topic offered something"
+            f" {(kept & on_topic).sum() / n:.1%}"
+            f", off-topic turned away {(~kept & off_topic).sum()} of {off_topic.sum()}"
+        )
+    for topic_t in (0.9,):
+        for answer_t in (0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92):
             answered = (p_right >= answer_t) & (p_topic >= topic_t)
             ok = int((answered & right & on_topic).sum())
             wrong = int((answered & ~right & on_topic).sum())

@@ -47,6 +47,8 @@ from bot.understanding.classifier import catalog_fingerprint  # noqa: E402
 from bot.understanding.confidence import OUT_OF_SCOPE  # noqa: E402
 from bot.understanding.embedding import shared_embedder  # noqa: E402
 from bot.understanding.features import char_grams, tfidf, word_grams  # noqa: E402
+from bot.understanding.rankers import respelled_examples  # noqa: E402
+from bot.understanding.spelling import Speller  # noqa: E402
 from bot.understanding.text import normalize  # noqa: E402
 from bot.yamlfile import ContentError, load_yaml  # noqa: E402
 
@@ -189,14 +191,23 @@ def save(arrays: dict[str, Any], out: Path) -> None:
     print(f"  wrote {out.relative_to(ROOT)} ({out.stat().st_size / 1e6:.2f} MB)")
 
 
-def intent_arrays(catalog: Catalog, ex: Examples) -> dict[str, Any]:
-    """Fit the intent classifier on ``ex`` for ``catalog``'s intents."""
-    examples = {i.id: i.examples for i in catalog.intents.values()}
-    examples[OUT_OF_SCOPE] = catalog.out_of_scope
+def intent_arrays(
+    catalog: Catalog, ex: Examples, examples: dict[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
+    """Fit the intent classifier on ``ex`` for ``catalog``'s intents; ``examples`` are the
+    intents' examples the rankers are built from (default: the whole catalog's). Texts are
+    read the way the bot reads them: spelling repaired (``bot.understanding.spelling``)."""
+    if examples is None:
+        examples = {i.id: i.examples for i in catalog.intents.values()}
+        examples[OUT_OF_SCOPE] = catalog.out_of_scope
+    speller = Speller.for_catalog(examples, catalog.synonyms, shared_embedder().vocabulary())
+    spelled = Examples()
+    spelled.texts = [speller.correct_text(t) for t in ex.texts]
+    spelled.labels, spelled.weights = ex.labels, ex.weights
     classes = [*catalog.intents, OUT_OF_SCOPE]
-    arrays = fit(ex, classes, INTENT_C, catalog_fingerprint(examples), balanced=False)
+    arrays = fit(spelled, classes, INTENT_C, catalog_fingerprint(examples), balanced=False)
     # The semantic ranker's example vectors, in its order, so start-up needn't embed them.
-    texts = [text for phrases in examples.values() for text in phrases]
+    texts = [t for phrases in respelled_examples(examples, speller).values() for t in phrases]
     arrays["example_vectors"] = shared_embedder().encode(texts).astype(np.float16)
     return arrays
 

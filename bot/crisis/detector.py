@@ -43,6 +43,8 @@ class LexiconReading:
     signal: CrisisSignal | None
     guarded: bool
     """An informational guard cancelled a rule ("what are the warning signs of suicide")."""
+    firm: bool = False
+    """A ``firm`` rule fired: the classifier may not overrule the signal."""
 
 
 def _match(
@@ -95,11 +97,12 @@ class CrisisDetector:
                     found.add(pattern.key)
         return found
 
-    def _evaluate(self, words: tuple[str, ...], score: float) -> tuple[CrisisSignal | None, bool]:
-        """The signal (or None), and whether an informational guard cancelled a rule."""
+    def _evaluate(self, words: tuple[str, ...], score: float) -> LexiconReading:
+        """The signal (or None), whether an informational guard cancelled a rule, and whether
+        a firm rule fired."""
         found = self._found(words)
         if not found:
-            return None, False
+            return LexiconReading(None, False)
         suppressed: set[Kind] = set()
         for guard in self.lexicon.guards:
             hit = any(p in found for p in guard.patterns)
@@ -108,16 +111,17 @@ class CrisisDetector:
             if hit and not any(p in found for p in guard.unless):
                 suppressed |= guard.suppresses
         best: CrisisSignal | None = None
-        guarded = False
+        guarded = firm = False
         for rule in self.lexicon.rules:
             if not any(all(p in found for p in alt) for alt in rule.alternatives):
                 continue
             if rule.guardable and rule.kind in suppressed:
                 guarded = True
                 continue
+            firm = firm or rule.firm
             if best is None or self._order[rule.kind] < self._order[best.kind]:
                 best = CrisisSignal(rule.kind, score, rule.id, rule.language)
-        return best, guarded
+        return LexiconReading(best, guarded, firm)
 
     def _correct(self, word: str) -> str:
         """The lexicon word ``word`` is a likely misspelling of, or ``word`` itself."""
@@ -142,14 +146,14 @@ class CrisisDetector:
         words = tuple(normalize(text).split()[:MAX_WORDS])
         if not words:
             return LexiconReading(None, False)
-        signal, guarded = self._evaluate(words, EXACT_SCORE)
-        if signal is not None:
-            return LexiconReading(signal, guarded)
+        exact = self._evaluate(words, EXACT_SCORE)
+        if exact.signal is not None:
+            return exact
         corrected = tuple(self._correct(w) for w in words)
         if corrected == words:
-            return LexiconReading(None, guarded)
-        fuzzy, fuzzy_guarded = self._evaluate(corrected, FUZZY_SCORE)
-        return LexiconReading(fuzzy, guarded or fuzzy_guarded)
+            return exact
+        fuzzy = self._evaluate(corrected, FUZZY_SCORE)
+        return LexiconReading(fuzzy.signal, exact.guarded or fuzzy.guarded, fuzzy.firm)
 
     def detect(self, text: str) -> CrisisSignal | None:
         """The crisis in ``text``, most urgent kind first, or None. Never raises on any text."""

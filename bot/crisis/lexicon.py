@@ -149,6 +149,9 @@ class Rule:
     language: str
     alternatives: tuple[tuple[int, ...], ...]
     guardable: bool = True
+    firm: bool = False
+    """The classifier may never silence this rule: a person saying, in the first person, that
+    they mean to end their life now ("i want to kill myself, what is methadone")."""
 
 
 @dataclass(frozen=True)
@@ -387,7 +390,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         what = f"rule {rule.get('id')!r}"
         _check_keys(
             rule,
-            {"id", "kind", "language", "patterns", "guardable", "note"},
+            {"id", "kind", "language", "patterns", "guardable", "firm", "note"},
             {"id", "kind", "patterns"},
             path,
             what,
@@ -408,8 +411,11 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         guardable = rule.get("guardable", True)
         if not isinstance(guardable, bool):
             raise LexiconError(f"{path}:{line_of(rule)}: {what} guardable must be true or false")
+        firm = rule.get("firm", False)
+        if not isinstance(firm, bool):
+            raise LexiconError(f"{path}:{line_of(rule)}: {what} firm must be true or false")
         alternatives = _pattern_alternatives(rule["patterns"], compiler, path, line_of(rule), what)
-        rules.append(Rule(rid, rule["kind"], str(language), alternatives, guardable))
+        rules.append(Rule(rid, rule["kind"], str(language), alternatives, guardable, firm))
 
     rule_words = {w for p in compiler.patterns for s in p.slots for w in s.words()}
     fuzzy_words: list[str] = []

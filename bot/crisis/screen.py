@@ -95,7 +95,7 @@ class CrisisScreen:
             message = Message.read(text, self.classifier.model.embedder)
         reading = self.classifier.read(message)
         signal = found.signal
-        if signal is not None and reading.crisis < self.veto:
+        if signal is not None and reading.crisis < self.veto and not found.firm:
             signal = None
         enough = len(message.normalized.split()) >= MIN_WORDS_FOR_MEANING
         if (

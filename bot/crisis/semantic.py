@@ -41,8 +41,14 @@ ALARM = 0.6
 """P(crisis) at or above this raises the alarm. Chosen on the development sets' trade-off
 between missed crises and alarms on ordinary questions (tools/crisis_report.py)."""
 PIECE_ALARM = 0.95
-"""A single sentence of a long message must be surer than the whole: sentences cut from an
-ordinary question ("I'm shaking, I'm so hurt") read as alarming more often than the question."""
+"""The last sentence of a long message alarms alone at this P(crisis): it must be surer than the
+whole, since sentences cut from an ordinary question ("I'm shaking, I'm so hurt") read as
+alarming more often than the question. Only the last sentence counts alone: in a long post the
+story comes first and what the person needs comes last. A story sentence ("his lips were going
+grey") followed by a question ("how do I get him to carry naloxone?") is a question; a crisis
+told in a long post ends in it, or makes the whole message read as one (``ALARM``). On the
+realistic calibration questions, letting any sentence alarm raised 18 alarms in 772 questions,
+the last sentence alone 1, with the same crises caught on the development sets."""
 INFO = 0.5
 """P(info) at or above this (and no alarm) adds the crisis line on top of the answer."""
 
@@ -76,12 +82,15 @@ def fingerprint(path: Path) -> str:
 
 
 def pieces(text: str) -> list[str]:
-    """The whole message, and for a long one its sentences (at most ``MAX_PIECES``)."""
+    """The whole message, and for a long one its sentences (at most ``MAX_PIECES``, always
+    ending with the last one)."""
     out = [text]
     if len(text.split()) >= LONG_MESSAGE_WORDS:
         parts = [p for p in _SENTENCE.split(text) if len(p.split()) >= MIN_PIECE_WORDS]
+        if len(parts) > MAX_PIECES:
+            parts = [*parts[: MAX_PIECES - 1], parts[-1]]
         if len(parts) > 1:
-            out += parts[:MAX_PIECES]
+            out += parts
     return out
 
 
@@ -102,7 +111,8 @@ class CrisisClassifier:
         return self.model.probabilities(texts)
 
     def read(self, text: str | Message, alarm: float = ALARM, info: float = INFO) -> Reading:
-        """The classifier's view of ``text``: the whole, or its most alarming sentence."""
+        """The classifier's view of ``text``: the whole, or its most alarming sentence (only the
+        last sentence raises the alarm alone, see ``PIECE_ALARM``)."""
         message = text if isinstance(text, Message) else Message.read(text, self.model.embedder)
         if not message.normalized:
             return Reading(0.0, "suicide", 0.0, alarm=False, informational=False)
@@ -110,7 +120,7 @@ class CrisisClassifier:
         probs = self.probabilities(parts)
         crisis = probs[:, 2:].sum(axis=1)
         worst = int(np.argmax(crisis))
-        raised = bool(crisis[0] >= alarm or crisis[1:].max(initial=0.0) >= PIECE_ALARM)
+        raised = bool(crisis[0] >= alarm or (len(parts) > 1 and crisis[-1] >= PIECE_ALARM))
         p_info = float(probs[0, 1])
         return Reading(
             crisis=float(crisis[worst]),

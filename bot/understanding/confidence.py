@@ -41,24 +41,29 @@ FEATURES = (
     "classifier",
     "classifier_lead",
     "classifier_agrees",
+    "other_substance_only",
 )
 
 # fmt: off
 CORRECT_WEIGHTS = (
-    -1.156, 0.388, -2.817, 1.454, 0.235, 2.076, 0.873, 0.997,
-    1.677, -0.945, 0.968, 0.679, -0.182, 0.029, 0.619, 0.165,
-    0.054, 1.092, 0.244,
+    -0.810, 0.255, -2.459, 1.341, 0.156, 2.288, 0.659, 0.589,
+    1.473, -0.922, 0.822, 0.587, -0.125, 0.190, 0.473, 0.131,
+    -0.049, 1.219, 0.570, -2.272,
 )
 IN_SCOPE_WEIGHTS = (
-    -1.045, 0.422, -0.224, 0.011, 0.531, -0.061, 0.571, 0.151,
-    1.352, -0.141, 1.765, 1.320, -2.692, -1.909, 0.691, -0.119,
-    0.166, -0.086, 0.111,
+    -0.636, 0.488, -0.134, 0.104, 0.557, 0.316, 0.546, 0.144,
+    1.487, -0.205, 1.371, 0.917, -2.137, -1.203, 0.380, -0.511,
+    0.361, 0.061, 0.853, -2.830,
 )
 # fmt: on
 
 
-def features(ranked: Sequence[Match], n_terms: int) -> tuple[float, ...]:
-    """The model inputs for a fused ranking (best first) of a message with ``n_terms`` words."""
+def features(
+    ranked: Sequence[Match], n_terms: int, other_substance: bool = False
+) -> tuple[float, ...]:
+    """The model inputs for a fused ranking (best first) of a message with ``n_terms`` words;
+    ``other_substance``: it names another substance and no opioid
+    (``bot.understanding.substances``)."""
     best = ranked[0]
     others = [m for m in ranked[1:] if m.intent != OUT_OF_SCOPE]
     runner_up = others[0].score if others else 0.0
@@ -86,6 +91,7 @@ def features(ranked: Sequence[Match], n_terms: int) -> tuple[float, ...]:
         best.classifier,
         best.classifier - max((m.classifier for m in others), default=0.0),
         float(best.classifier >= max((m.classifier for m in ranked), default=0.0)),
+        float(other_substance),
     )
 
 
@@ -105,11 +111,12 @@ class Confidence:
 def confidence(
     ranked: Sequence[Match],
     n_terms: int,
+    other_substance: bool = False,
     correct_weights: Sequence[float] = CORRECT_WEIGHTS,
     in_scope_weights: Sequence[float] = IN_SCOPE_WEIGHTS,
 ) -> Confidence:
     """Probabilities that the message is on-topic and that the best intent is right."""
     if not ranked:
         return Confidence(0.0, 0.0)
-    x = features(ranked, n_terms)
+    x = features(ranked, n_terms, other_substance)
     return Confidence(_logistic(in_scope_weights, x), _logistic(correct_weights, x))

@@ -39,6 +39,11 @@ class Embedder:
         self.model = StaticModel.from_pretrained(str(model_dir))
         self.dim = int(self.model.dim)
 
+    def vocabulary(self) -> frozenset[str]:
+        """The whole words the model has a vector of (not word pieces such as "##ates")."""
+        vocab = self.model.tokenizer.get_vocab()
+        return frozenset(w for w in vocab if w.isalpha())
+
     def encode(self, texts: Sequence[str]) -> Vectors:
         """One unit-length row per text; an empty text gives a zero row."""
         return self.encode_normalized([normalize(t) for t in texts])

@@ -1,0 +1,75 @@
+"""Typos and texting slang: a message typed in a hurry gets the reply its spelled-out twin gets.
+
+Twins are made mechanically (``bot.typos``): lower case, no apostrophes or final punctuation,
+texting spellings ("u", "wat", "cuz", "takin") and one or two slips in longer words. The floors
+are today's measurements, a little below, on sets the catalog never saw; the README's
+``recovery-bot eval --typos FILE`` prints them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import load_cases, typo_agreement
+from bot.paths import project_root
+from bot.typos import typo_twin
+from bot.understanding.engine import Engine
+
+DATA = Path(__file__).parent / "data"
+SHARED = project_root().parent / "shared" / "eval"
+
+
+def test_a_twin_is_lower_case_texting_with_slips_and_always_the_same() -> None:
+    text = "What happens when you stop taking opiates cold turkey? I'm scared because of work."
+    twin = typo_twin(text)
+    assert twin == typo_twin(text)
+    assert twin != text.lower()
+    assert twin == twin.lower() and "'" not in twin and not twin.endswith("?")
+    # Words are misspelt, never added or dropped.
+    assert len(twin.split()) == len(text.split())
+
+
+def test_a_twin_of_an_empty_or_one_letter_message_is_safe() -> None:
+    assert typo_twin("") == ""
+    assert typo_twin("b") == "b"
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        (
+            "wat happns when u stop takin opiates cold turky",
+            "what happens when you stop taking opiates cold turkey",
+        ),
+        ("wats narcan", "what's narcan"),
+        ("how long dose withdrawl last", "how long does withdrawal last"),
+        ("can i tak subs wile pregnent", "can i take subs while pregnant"),
+    ],
+)
+def test_texting_and_typos_get_the_reply_of_the_spelled_out_message(
+    engine: Engine, typed: str, spelled: str
+) -> None:
+    a, b = engine.decide(spelled), engine.decide(typed)
+    assert (b.kind, b.intent, b.suggestions) == (a.kind, a.intent, a.suggestions)
+    assert a.kind in ("answer", "suggest")
+
+
+FLOORS = {
+    # measured: same reply 92.9% / 92.3% / 89.4% / 94.5% / 85.6%
+    "heldout": (DATA / "heldout.yaml", 0.90),
+    "brain_treatment_heldout": (DATA / "real_style" / "brain_treatment_heldout.yaml", 0.89),
+    "recovery_safety_heldout": (DATA / "real_style" / "recovery_safety_heldout.yaml", 0.86),
+    "everyday_heldout": (DATA / "real_style" / "everyday_heldout.yaml", 0.91),
+    "real_dev": (SHARED / "real_dev.yaml", 0.82),
+}
+
+
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_typod_twins_get_the_same_reply(engine: Engine, name: str) -> None:
+    path, floor = FLOORS[name]
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    twins = typo_agreement(engine.decide, load_cases(path, engine.catalog.intents))
+    assert twins.rate >= floor, f"{name}: same reply for {twins.rate:.1%} of twins (>= {floor})"
