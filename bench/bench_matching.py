@@ -36,6 +36,7 @@ SETS = {
     "chat held-out": ROOT / "tests" / "data" / "heldout.yaml",
     "real held-out A": ROOT / "tests" / "data" / "real_style" / "brain_treatment_heldout.yaml",
     "real held-out B": ROOT / "tests" / "data" / "real_style" / "recovery_safety_heldout.yaml",
+    "real held-out C": ROOT / "tests" / "data" / "real_style" / "everyday_heldout.yaml",
 }
 
 

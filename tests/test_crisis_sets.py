@@ -64,8 +64,8 @@ def test_past_idioms_and_news_mostly_stay_quiet(screen: CrisisScreen) -> None:
 
 FRESH_RECALL_FLOOR = 0.97
 """The fresh sets (written later, by another outside tester, all held out): measured 98.1%."""
-FRESH_CALM_ALARM_CEILING = 0.16
-"""Past, idiom, news, grief and ordinary messages of the fresh set: measured 14% full alarms
+FRESH_CALM_ALARM_CEILING = 0.11
+"""Past, idiom, news, grief and ordinary messages of the fresh set: measured 8.8% full alarms
 (mostly past attempts and grief); SPEC wants them quiet, so this may only go down."""
 
 

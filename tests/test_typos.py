@@ -57,12 +57,13 @@ def test_texting_and_typos_get_the_reply_of_the_spelled_out_message(
 
 
 FLOORS = {
-    # measured: same reply 92.9% / 92.3% / 89.4% / 94.5% / 85.6%
-    "heldout": (DATA / "heldout.yaml", 0.90),
-    "brain_treatment_heldout": (DATA / "real_style" / "brain_treatment_heldout.yaml", 0.89),
-    "recovery_safety_heldout": (DATA / "real_style" / "recovery_safety_heldout.yaml", 0.86),
-    "everyday_heldout": (DATA / "real_style" / "everyday_heldout.yaml", 0.91),
-    "real_dev": (SHARED / "real_dev.yaml", 0.82),
+    # measured: same reply 93.5% / 93.2% / 90.4% / 95.7% / 95.5% / 84.1%
+    "heldout": (DATA / "heldout.yaml", 0.91),
+    "brain_treatment_heldout": (DATA / "real_style" / "brain_treatment_heldout.yaml", 0.90),
+    "recovery_safety_heldout": (DATA / "real_style" / "recovery_safety_heldout.yaml", 0.87),
+    "everyday_heldout": (DATA / "real_style" / "everyday_heldout.yaml", 0.93),
+    "faq_heldout": (DATA / "real_style" / "faq_heldout.yaml", 0.93),
+    "real_dev": (SHARED / "real_dev.yaml", 0.81),
 }
 
 

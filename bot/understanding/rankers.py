@@ -53,9 +53,13 @@ class Rankers:
         self.embedder = embedder
         self.matcher = Matcher(examples, keywords, synonyms)
         self.speller = Speller.for_catalog(examples, synonyms, embedder.vocabulary())
-        self.semantic = SemanticRanker(
-            respelled_examples(examples, self.speller), embedder, example_vectors
-        )
+        count = sum(len(texts) for texts in examples.values() if texts)
+        if example_vectors is not None and example_vectors.shape == (count, embedder.dim):
+            # Made from the respelled examples when the classifier was fitted.
+            self.semantic = SemanticRanker(examples, embedder, example_vectors)
+        else:
+            respelled = respelled_examples(examples, self.speller)
+            self.semantic = SemanticRanker(respelled, embedder)
         self.classifier = classifier
         self.substances = SubstanceReader(self.matcher.analyzer)
 

@@ -39,8 +39,13 @@ class Speller:
     def __init__(
         self, targets: Iterable[str], known: Iterable[str], fixes: Mapping[str, str]
     ) -> None:
-        self._targets = sorted({t for t in targets if len(t) >= 3})
-        self._known = frozenset(known) | frozenset(self._targets)
+        words = sorted({t for t in targets if len(t) >= 3})
+        self._known = frozenset(known) | frozenset(words)
+        # People rarely get the first letter wrong, so only words sharing it are candidates:
+        # that also keeps a repair to a few dozen comparisons.
+        self._by_first: dict[str, list[str]] = {}
+        for word in words:
+            self._by_first.setdefault(word[0], []).append(word)
         self._fixes = dict(fixes)
         self.repair = lru_cache(maxsize=20_000)(self._repair)
 
@@ -71,9 +76,9 @@ class Speller:
         return cls(targets, (w for w in vocabulary if w.isalpha()), fixes)
 
     def _repair(self, word: str) -> str:
-        best = process.extractOne(word, self._targets, scorer=fuzz.ratio, score_cutoff=CUTOFF)
-        # People rarely get the first letter wrong; requiring it avoids most false repairs.
-        return str(best[0]) if best and best[0][0] == word[0] else word
+        candidates = self._by_first.get(word[0], ())
+        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=CUTOFF)
+        return str(best[0]) if best else word
 
     def correct(self, normalized: str) -> str:
         """``normalized`` (from ``bot.understanding.text.normalize``) with its misspellings
