@@ -147,11 +147,15 @@ class CrisisDetector:
         if not words:
             return LexiconReading(None, False)
         exact = self._evaluate(words, EXACT_SCORE)
-        if exact.signal is not None:
+        if exact.signal is not None and exact.firm:
             return exact
         corrected = tuple(self._correct(w) for w in words)
         if corrected == words:
             return exact
+        if exact.signal is not None:
+            # A misspelt firm phrase ("having suicidal thougts") still makes the signal firm.
+            firm = self._evaluate(corrected, FUZZY_SCORE).firm
+            return LexiconReading(exact.signal, exact.guarded, firm)
         fuzzy = self._evaluate(corrected, FUZZY_SCORE)
         return LexiconReading(fuzzy.signal, exact.guarded or fuzzy.guarded, fuzzy.firm)
 
