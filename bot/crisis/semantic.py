@@ -54,7 +54,10 @@ INFO = 0.5
 
 _SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:but|and then|so|pero|y luego)\s+")
 MIN_PIECE_WORDS = 3
-LONG_MESSAGE_WORDS = 10
+LONG_MESSAGE_WORDS = 20
+"""Only messages this long are also read sentence by sentence. At 10 words, the last clause of
+an ordinary question ("...but dont know where to go") alarmed out of context; at 20, the
+development sets lost no crisis and past-event alarms fell from 9.1% to 7.3%."""
 MAX_PIECES = 12
 
 

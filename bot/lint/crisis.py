@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.crisis import CrisisDetector, LexiconError, ResourcesError
+from bot.crisis import CrisisDetector, CrisisSignal, LexiconError, ResourcesError
 from bot.crisis.resources import CrisisResources
 from bot.lint.context import LintContext
 from bot.lint.findings import Finding, error, warning
@@ -46,10 +46,25 @@ def load_detector(ctx: LintContext) -> tuple[CrisisDetector | None, list[Finding
         ]
 
 
+def crisis_check(detector: CrisisDetector) -> Callable[[str], CrisisSignal | None]:
+    """The bot's whole crisis check (lexicon and classifier, ``bot.crisis.screen``), or the
+    lexicon alone when the classifier file cannot be read."""
+    from bot.crisis.screen import CrisisScreen
+    from bot.crisis.semantic import ClassifierError, CrisisClassifier
+
+    try:
+        screen = CrisisScreen(detector, CrisisClassifier())
+    except ClassifierError:
+        return detector.detect
+    return lambda text: screen.check(text).signal
+
+
 def check_crisis_examples(ctx: LintContext, detector: CrisisDetector) -> Iterator[Finding]:
     """An example the crisis check fires on can never reach its intent: the person gets crisis
     help instead. That is right for some (an overdose happening now) and those are listed in
-    the intent's ``crisis_ok:``; anything else is a content mistake or a lexicon false alarm."""
+    the intent's ``crisis_ok:``; anything else is a content mistake or a false alarm of the
+    lexicon or the classifier."""
+    detect = crisis_check(detector)
     for intent in ctx.catalog.intents.values():
         raw = ctx.raw_intent(intent.id)
         marked_raw = raw.get("crisis_ok") if raw is not None else None
@@ -74,7 +89,7 @@ def check_crisis_examples(ctx: LintContext, detector: CrisisDetector) -> Iterato
                     "examples",
                     "copy the example exactly from 'examples', or delete the entry.",
                 )
-            elif detector.detect(str(item)) is None:
+            elif detect(str(item)) is None:
                 yield warning(
                     intent.path,
                     line_of(item, intent.line),
@@ -85,7 +100,7 @@ def check_crisis_examples(ctx: LintContext, detector: CrisisDetector) -> Iterato
                 )
         lines = intent.example_lines or (0,) * len(intent.examples)
         for example, line in zip(intent.examples, lines, strict=False):
-            signal = detector.detect(example)
+            signal = detect(example)
             if signal is None or normalize(example) in marked:
                 continue
             yield error(
