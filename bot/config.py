@@ -79,7 +79,7 @@ class Settings:
     checkin_grace_minutes: int = 120
     checkin_send_rate: float = 25.0
     checkin_tick_seconds: float = 30.0
-    inbox_lease_seconds: float = 30.0
+    inbox_lease_seconds: float = 10.0
     checkin_claim_seconds: float = 60.0
     send_budget: float = 25.0
 
@@ -116,7 +116,7 @@ class Settings:
             checkin_grace_minutes=_int(env, "CHECKIN_GRACE_MINUTES", 120),
             checkin_send_rate=_float(env, "CHECKIN_SEND_RATE", 25.0),
             checkin_tick_seconds=_float(env, "CHECKIN_TICK_SECONDS", 30.0),
-            inbox_lease_seconds=_float(env, "INBOX_LEASE_SECONDS", 30.0),
+            inbox_lease_seconds=_float(env, "INBOX_LEASE_SECONDS", 10.0),
             checkin_claim_seconds=_float(env, "CHECKIN_CLAIM_SECONDS", 60.0),
             send_budget=_float(env, "SEND_BUDGET", 25.0),
         )

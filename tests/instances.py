@@ -121,6 +121,7 @@ class Telegram:
         self._ids = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
         self.retries = 0
+        self.sent = Sent(api)
 
     async def __aenter__(self) -> Telegram:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
@@ -160,16 +161,45 @@ class Outcome:
     detail: str = ""
 
 
+class Sent:
+    """sendMessage calls per chat, read incrementally from the fake's call list.
+
+    ``FakeBotApi.wait_sent`` scans every call on every change; with hundreds of people waiting
+    that scan would slow the fake Telegram itself (and bunch the times it records).
+    """
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+        self.seen = 0
+        self.by_chat: dict[int, list[Any]] = {}
+
+    def of(self, chat_id: int) -> list[Any]:
+        calls = self.api.calls
+        while self.seen < len(calls):
+            call = calls[self.seen]
+            self.seen += 1
+            if call.method == "sendMessage" and "_failed" not in call.params:
+                self.by_chat.setdefault(int(call.params["chat_id"]), []).append(call)
+        return self.by_chat.get(chat_id, [])
+
+    async def wait(self, chat_id: int, count: int, timeout: float) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while len(self.of(chat_id)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"chat {chat_id}: {len(self.of(chat_id))} of {count} sent")
+            await asyncio.sleep(0.02)
+        return self.of(chat_id)
+
+
 async def step(
     tg: Telegram, chat_id: int, update: dict[str, Any], expect: int, timeout: float
 ) -> float:
     """Send one update; wait until the chat has ``expect`` more messages; the reply time."""
-    before = len(tg.api.sent(chat_id))
+    before = len(tg.sent.of(chat_id))
     start = time.monotonic()
     await tg.post(update)
-    await tg.api.wait_sent(chat_id, before + expect, timeout=timeout)
-    first = tg.api.sent(chat_id)[before]
-    return first.at - start
+    sent = await tg.sent.wait(chat_id, before + expect, timeout)
+    return float(sent[before].at - start)
 
 
 async def safety_plan_person(tg: Telegram, chat_id: int, timeout: float) -> Outcome:
@@ -189,7 +219,7 @@ async def safety_plan_person(tg: Telegram, chat_id: int, timeout: float) -> Outc
                 else api.message_update(chat_id, answer)
             )
             out.latencies.append(await step(tg, chat_id, update, 1, timeout))
-        last = api.sent(chat_id)[-1].params["text"]
+        last = tg.sent.of(chat_id)[-1].params["text"]
         out.ok = "Your safety plan is saved" in last and "555 0100" in last
         out.detail = "" if out.ok else last[:80]
     except AssertionError as exc:
@@ -210,7 +240,7 @@ async def checkin_setup_person(tg: Telegram, chat_id: int, timeout: float) -> Ou
         ]
         for update, expect in script:
             out.latencies.append(await step(tg, chat_id, update, expect, timeout))
-        last = api.sent(chat_id)[-1].params["text"]
+        last = tg.sent.of(chat_id)[-1].params["text"]
         out.ok = "19:30 (Europe/London)" in last
         out.detail = "" if out.ok else last[:80]
     except AssertionError as exc:

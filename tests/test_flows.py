@@ -191,3 +191,15 @@ async def test_a_crisis_message_is_answered_before_any_database_write(
     assert not question.done() and writes
     released.set()
     assert (await asyncio.wait_for(question, timeout=5))[0].text
+
+
+async def test_sources_of_the_last_answer_on_another_instance(
+    pair: tuple[Conversation, ...],
+) -> None:
+    a, b = pair
+    await a.handle_text(ME, "how does naloxone work")
+    (sources,) = await b.handle_command(ME, "sources")
+    assert sources.text.startswith("Sources of") and "naloxone" in sources.text.lower()
+    await a.handle_action(ME, "v1:fg:yes")
+    (none,) = await b.handle_command(ME, "sources")
+    assert not none.text.startswith("Sources of")  # /forget erased it too

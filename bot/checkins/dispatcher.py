@@ -188,7 +188,7 @@ async def extend(store: Store, chat_ids: list[int], until: datetime) -> None:
     """Still sending these (the budget is busy with live replies): keep their claims."""
     if not chat_ids:
         return
-    async with store.transaction() as conn:
+    async with store.coordination() as conn:
         await conn.execute(
             update(checkins)
             .where(checkins.c.chat_id.in_(chat_ids), checkins.c.claimed_until.is_not(None))

@@ -14,6 +14,7 @@ buttons; this core knows none of them by name.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import replace
@@ -48,6 +49,10 @@ MAX_RELATED = 3
 USER_TTL = 60.0
 """Seconds a person's role/country is cached: another instance's change shows up within it."""
 USER_CACHE_MAX = 20_000
+ORDINARY_AT_ONCE = 32
+"""Ordinary (non-crisis) texts doing their database work at the same time, per process."""
+SOURCES_TTL = timedelta(days=1)
+"""How long /sources remembers the last answer's intent."""
 FLOW_TTL = timedelta(hours=2)
 """How long a flow waits for the next text by default (a feature may choose its own)."""
 SOURCES_LIMIT = 200
@@ -83,8 +88,10 @@ class Conversation:
         self._settings: list[SettingsSection] = []
         self.counters = CounterBuffer(store)
         self._users: dict[int, tuple[float, Any]] = {}
+        self._ordinary = asyncio.Semaphore(ORDINARY_AT_ONCE)
         self._last_answer: dict[int, str] = {}
-        """Intent id of each chat's last answer (for /sources); in memory only, never text."""
+        """Intent id of each chat's last answer (for /sources), as this process last saw it;
+        stored too (``store.flows`` slot ``sources``), so /sources works on any instance."""
 
     # ----------------------------------------------------------------- extension points
     def register_command(
@@ -166,9 +173,9 @@ class Conversation:
         """Back to normal question answering."""
         await self.store.flows.drop(chat_id)
 
-    async def flow_of(self, chat_id: int) -> tuple[Flow, str] | None:
+    async def flow_of(self, chat_id: int, *, urgent: bool = False) -> tuple[Flow, str] | None:
         """The flow waiting for this chat's next text and its state, if any."""
-        found = await self.store.flows.get(chat_id)
+        found = await self._urgent_or_not(urgent).flows.get(chat_id)
         if found is None:
             return None
         flow = self._flows.get(found.kind)
@@ -226,11 +233,16 @@ class Conversation:
             sources_limit=SOURCES_LIMIT,
         )
 
-    async def _plan_text(self, chat: Chat) -> str | None:
+    def _urgent_or_not(self, urgent: bool) -> Any:
+        """The store's repositories, or for a crisis reply those on the store's own small pool
+        (``store.urgent``), which a burst of ordinary messages does not fill."""
+        return getattr(self.store, "urgent", self.store) if urgent else self.store
+
+    async def _plan_text(self, chat: Chat, *, urgent: bool = False) -> str | None:
         """The person's safety plan as text (private chats only), or None."""
         if not chat.private:
             return None
-        plan = await self.store.plans.get(chat.id)
+        plan = await self._urgent_or_not(urgent).plans.get(chat.id)
         if plan and any(plan.values()):
             from bot.safety_plan import SafetyPlan, render
 
@@ -254,6 +266,14 @@ class Conversation:
         decision = self.engine.decide(text, context)
         if decision.kind == "crisis":
             return await self._crisis_text(chat, text, decision, context, known=known)
+        # Ordinary messages do their database work a few at a time: in a burst, a crisis
+        # message's reads queue behind these few, not behind every message that came with it.
+        async with self._ordinary:
+            return await self._ordinary_text(chat, text, decision, context, known=known)
+
+    async def _ordinary_text(
+        self, chat: Chat, text: str, decision: Decision, context: Context, *, known: bool
+    ) -> list[Reply]:
         await self.counters.add("message")
         if not known:
             # Now the stored role and country: they change an answer's wording.
@@ -268,6 +288,12 @@ class Conversation:
             return await flow.handler(chat, state, text)
         replies = await self._decision_replies(chat, decision)
         return replies + await self._onboarding_follow_up(chat)
+
+    def is_crisis(self, text: str) -> bool:
+        """Whether a text gets a crisis reply, from the text alone (no storage): lets the
+        transport put a crisis message ahead of others before it is even stored."""
+        context = Context(country=self.settings.default_country, sources_limit=SOURCES_LIMIT)
+        return self.engine.decide(text, context).kind == "crisis"
 
     def _context_of(self, chat: Chat, user: Any) -> Context:
         """The context from a person already read (None: not known yet), without storage."""
@@ -297,11 +323,18 @@ class Conversation:
         (the counters flush in the background), except a flow that keeps the text (the safety
         plan's warning signs), which saves it with the reply.
         """
-        if not known:
-            context, decision = await self._with_stored_country(chat, text, context, decision)
-        replies = await self._crisis(chat, text, decision, context)
+        urgent = self._urgent_or_not(True)
+        # The three reads at once: in a burst every wait for the database is long.
+        stored, plan_text, current = await asyncio.gather(
+            urgent.people.get(chat.id) if not known else _nothing(),
+            self._plan_text(chat, urgent=True),
+            self.flow_of(chat.id, urgent=True) if chat.private else _nothing(),
+        )
+        if stored is not None and getattr(stored, "country", None):
+            context = self._with_audience(chat, text, self._context_of(chat, stored))
+            decision = self.engine.decide(text, context)
+        replies = self._crisis_reply(chat, text, decision, context, plan_text)
         self.counters.add_later("message")
-        current = await self.flow_of(chat.id) if chat.private else None
         if current is not None and current[0].accepts_crisis_text:
             replies += await current[0].handler(chat, current[1], text)
         return replies
@@ -349,7 +382,7 @@ class Conversation:
         self, chat: Chat, text: str, context: Context, decision: Decision
     ) -> tuple[Context, Decision]:
         """The crisis decision again with the stored country (one read, no write)."""
-        stored = await self.store.people.get(chat.id)
+        stored = await self._urgent_or_not(True).people.get(chat.id)
         if stored is None or not getattr(stored, "country", None):
             return context, decision
         context = self._with_audience(chat, text, self._context_of(chat, stored))
@@ -358,12 +391,17 @@ class Conversation:
     async def _crisis(
         self, chat: Chat, text: str, decision: Decision, context: Context
     ) -> list[Reply]:
+        # The plan is read only now: one query on crisis instead of on every message.
+        plan_text = await self._plan_text(chat, urgent=True)
+        return self._crisis_reply(chat, text, decision, context, plan_text)
+
+    def _crisis_reply(
+        self, chat: Chat, text: str, decision: Decision, context: Context, plan_text: str | None
+    ) -> list[Reply]:
+        """Help lines first, then the person's own plan (private chats) when they have one."""
         self.counters.add_later("crisis", key=decision.crisis_kind or "")
-        if chat.private:
-            # The plan is read only now: one query on crisis instead of on every message.
-            plan_text = await self._plan_text(chat)
-            if plan_text:
-                decision = self.engine.decide(text, replace(context, safety_plan_text=plan_text))
+        if plan_text:
+            decision = self.engine.decide(text, replace(context, safety_plan_text=plan_text))
         rows: Rows = ()
         if not context.country:
             # Country unknown: the reply lists the main national lines; one tap on a country
@@ -374,6 +412,7 @@ class Conversation:
     async def _decision_replies(self, chat: Chat, decision: Decision) -> list[Reply]:
         if decision.kind == "answer" and decision.intent:
             await self.counters.add("intent_hit", key=decision.intent)
+            await self._remember_answer(chat, decision.intent)
             return [self._answer(chat, decision)]
         if decision.kind == "suggest" and decision.suggestions:
             await self.counters.add("suggest")
@@ -393,6 +432,13 @@ class Conversation:
             if not (line[:1].isdigit() and line.partition(". ")[2] in titles)
         ]
         return "\n".join(kept).strip()
+
+    async def _remember_answer(self, chat: Chat, intent_id: str) -> None:
+        """The intent /sources will show, for whichever instance gets /sources (an id only)."""
+        if chat.private:
+            await self.store.flows.put(
+                chat.id, "intent", intent_id, ttl=SOURCES_TTL, slot="sources"
+            )
 
     def _answer(self, chat: Chat, decision: Decision) -> Reply:
         """An answer with four choices: feedback, the way to help, and "More" for the rest."""
@@ -506,7 +552,8 @@ class Conversation:
     async def _cmd_sources(self, chat: Chat, args: str) -> list[Reply]:
         """Every source of this chat's last answer, whole, with its web address."""
         catalog = self.engine.catalog
-        intent_id = self._last_answer.get(chat.id)
+        stored = await self.store.flows.get(chat.id, slot="sources") if chat.private else None
+        intent_id = stored.state if stored is not None else self._last_answer.get(chat.id)
         if intent_id not in catalog.intents:
             return [Reply(texts.SOURCES_NONE, (menus.NAV_ROW,))]
         lines = [texts.SOURCES_OF.format(title=catalog.intents[intent_id].title)]
@@ -578,6 +625,7 @@ class Conversation:
             return await self.old_button(chat)
         decision = self.engine.answer_for(args[0], await self.context_for(chat))
         await self.counters.add("intent_hit", key=args[0])
+        await self._remember_answer(chat, args[0])
         return [self._answer(chat, decision)]
 
     async def _act_group(self, chat: Chat, args: list[str]) -> list[Reply]:
@@ -655,6 +703,10 @@ class Conversation:
                 return [Reply(texts.FORGET_DONE)]
             return [Reply(texts.FORGET_FINISHING)]
         return [Reply(texts.FORGET_KEPT)]
+
+
+async def _nothing() -> None:
+    return None
 
 
 _ActionMethod = Any

@@ -89,7 +89,7 @@ def _build_engine(target: DatabaseTarget, busy_timeout: float) -> AsyncEngine:
         # Handlers, check-in sends and the inbox each take a connection for a moment; a larger
         # pool keeps a burst from queueing for one (PostgreSQL's default allows 100).
         return create_async_engine(
-            target.url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+            target.url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10
         )
     kwargs: dict[str, Any] = {"connect_args": {"timeout": busy_timeout}}
     if target.sqlite_path is None:
@@ -251,6 +251,15 @@ async def open_engine(
         await engine.dispose()
         raise _translate(exc, target, busy_timeout) from None
     return engine, target
+
+
+def coordination_engine(target: DatabaseTarget) -> AsyncEngine:
+    """A small pool of its own (PostgreSQL) for what instances coordinate through: send slots,
+    inbox and check-in leases. A burst that takes every pooled connection for handlers must not
+    make a lease lapse or a send wait for a connection."""
+    return create_async_engine(
+        target.url, hide_parameters=True, pool_pre_ping=True, pool_size=2, max_overflow=2
+    )
 
 
 def check_aware(moment: datetime) -> None:

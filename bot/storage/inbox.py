@@ -27,9 +27,11 @@ class Pending:
 
 
 class Inbox:
-    def __init__(self, db: Database, updates: Updates) -> None:
+    def __init__(self, db: Database, updates: Updates, coord: Database | None = None) -> None:
         self.db = db
         self.updates = updates
+        self.coord = coord or db
+        """Lease renewals and take-overs: the coordination pool (see Store.coord)."""
 
     async def accept(
         self,
@@ -72,7 +74,7 @@ class Inbox:
         if not update_ids:
             return
         until = (now or utcnow()) + lease
-        async with self.db.write() as conn:
+        async with self.coord.write() as conn:
             await conn.execute(
                 update(inbox)
                 .where(and_(inbox.c.bot_id == bot_id, inbox.c.update_id.in_(update_ids)))
@@ -92,7 +94,7 @@ class Inbox:
         )
         if self.db.pg:
             stmt = stmt.with_for_update(skip_locked=True)
-        async with self.db.write() as conn:
+        async with self.coord.write() as conn:
             rows = (await conn.execute(stmt)).all()
             if rows:
                 await conn.execute(

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.storage.budget import SendBudgets
 from bot.storage.checkins import Checkins
 from bot.storage.counters import Counters
-from bot.storage.database import Database, migrate_engine, open_engine
+from bot.storage.database import Database, coordination_engine, migrate_engine, open_engine
 from bot.storage.erasure import Eraser
 from bot.storage.errors import StorageError
 from bot.storage.flows import Flows
@@ -42,11 +42,28 @@ from bot.storage.urls import DatabaseTarget
 __all__ = ["Store", "migrate_engine", "open_engine"]
 
 
+class Urgent:
+    """Repositories on the coordination pool, for a crisis message in a burst."""
+
+    def __init__(self, coord: Database, updates: Updates) -> None:
+        self.people = People(coord)
+        self.plans = SafetyPlans(coord)
+        self.flows = Flows(coord)
+        self.inbox = Inbox(coord, updates, coord)
+
+
 class Store:
     """Async storage API. Build with :meth:`open`."""
 
     def __init__(self, engine: AsyncEngine, target: DatabaseTarget, busy_timeout: float) -> None:
         self.db = Database(engine, target, busy_timeout)
+        self.coord = (
+            Database(coordination_engine(target), target, busy_timeout)
+            if target.backend == "postgresql"
+            else self.db
+        )
+        """Where leases, send slots and crisis replies' reads go: a pool of their own on
+        PostgreSQL, so none of them queues behind a burst of ordinary messages."""
         self.people = People(self.db)
         self.plans = SafetyPlans(self.db)
         self.checkins = Checkins(self.db)
@@ -54,8 +71,10 @@ class Store:
         self.counters = Counters(self.db)
         self.updates = Updates(self.db)
         self.flows = Flows(self.db)
-        self.inbox = Inbox(self.db, self.updates)
-        self.budget = SendBudgets(self.db)
+        self.inbox = Inbox(self.db, self.updates, self.coord)
+        self.budget = SendBudgets(self.coord)
+        self.urgent = Urgent(self.coord, self.updates)
+        """The reads a crisis reply needs, and storing a crisis update, on that pool."""
         self._eraser = Eraser(self.db)
 
     @classmethod
@@ -73,6 +92,8 @@ class Store:
         """Stop background wipes, then disconnect."""
         await self._eraser.close()
         await self.db.engine.dispose()
+        if self.coord is not self.db:
+            await self.coord.engine.dispose()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -93,6 +114,10 @@ class Store:
         (BEGIN IMMEDIATE), and driver errors become StorageError with a clear message.
         """
         return self.db.write()
+
+    def coordination(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A write transaction on the coordination pool (leases), never queued behind handlers."""
+        return self.coord.write()
 
     def insert(self, table: Table) -> Any:
         """The dialect's INSERT, which has ``on_conflict_do_update``/``do_nothing``."""

@@ -42,7 +42,7 @@ class InboxWorker:
         store: Any,
         claims: UpdateClaims,
         *,
-        lease: float = 30.0,
+        lease: float = 10.0,
     ) -> None:
         self.application = application
         self.store = store
@@ -60,7 +60,14 @@ class InboxWorker:
         Only what the bot needs is kept: the update exactly as Telegram sent it, until handled.
         """
         chat = update.effective_chat
-        new: bool = await self.store.inbox.accept(
+        services = self.application.bot_data.get("services")
+        message = update.effective_message
+        text = message.text if message is not None else None
+        # A crisis message is stored through the store's own small pool: in a burst it does
+        # not wait for a connection behind hundreds of ordinary updates.
+        urgent = bool(text) and services is not None and services.conversation.is_crisis(text)
+        inbox = getattr(self.store, "urgent", self.store).inbox if urgent else self.store.inbox
+        new: bool = await inbox.accept(
             self.bot_id,
             update.update_id,
             body.decode("utf-8"),
@@ -70,7 +77,6 @@ class InboxWorker:
         if new:
             self._handle(update)
         else:
-            services = self.application.bot_data.get("services")
             if services is not None:
                 await services.conversation.counters.add("duplicate_update")
         return new

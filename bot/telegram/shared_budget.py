@@ -10,12 +10,15 @@ limit) and takes every message's overall slot from one row in the database
 * slots are spaced ``1 / rate`` apart whichever instance asks, so no sliding second holds more
   than the budget (``SEND_BUDGET``, 25 by default, less a margin for network jitter);
 * **crisis replies** take the next slot however far away it is; **answers** take one up to a
-  second ahead; **check-ins** take only a slot that is free now: they use what live traffic
-  leaves, and a crisis reply never queues behind them;
+  quarter of a second ahead (so a crisis reply finds at most that much booked before it);
+  **check-ins** take only a slot that is free now: they use what live traffic leaves, and a
+  crisis reply never queues behind them;
 * a ``429 retry_after`` seen by any instance moves every instance's next slot past the wait.
 
-If the database cannot be reached, sends fall back to this process's own pacing at the full
-budget (a warning once): sending goes on, at worst faster than the shared budget.
+If the database cannot be reached for 5 s, sends fall back to this process's own pacing at the
+full budget (a warning once): sending goes on, at worst faster than the shared budget. Slots
+and leases use a small connection pool of their own, so a burst of handlers holding every
+other connection never delays them.
 """
 
 from __future__ import annotations
@@ -31,16 +34,18 @@ from bot.telegram.budget import ChatKey, LocalSendBudget, Priority, PriorityGate
 
 log = logging.getLogger(__name__)
 
-JITTER_MARGIN = 2.0
+JITTER_MARGIN = 3.0
 """Messages a second kept back from the budget, so network jitter between the moment a slot is
 granted and the moment Telegram receives the message cannot squeeze one more into a second."""
 HORIZON: dict[Priority, float] = {
     Priority.CRISIS: float("inf"),
-    Priority.REPLY: 1.0,
+    Priority.REPLY: 0.25,
     Priority.CHECKIN: 0.0,
 }
 """How far ahead a priority may book its slot; beyond it, it waits and asks again."""
 MIN_POLL = 0.02
+FALL_BACK_AFTER = 5.0
+"""Seconds of database errors before a send is paced by this process alone."""
 
 
 class PriorityLock:
@@ -95,18 +100,29 @@ class SharedSendBudget:
             return
         await self.local.acquire(priority, chat, new_message=new_message)
         horizon = HORIZON[priority]
+        failing_since: float | None = None
+        loop = asyncio.get_running_loop()
         while True:
-            await self._asking.acquire(priority)
+            # A crisis reply asks at once; others take turns (one question at a time).
+            urgent = priority == Priority.CRISIS
+            if not urgent:
+                await self._asking.acquire(priority)
             try:
                 slot = await self.budgets.take(self.bot_id, self.interval, horizon)
             except Exception as exc:
-                self._warn(exc)
                 slot = None
+                failing_since = failing_since or loop.time()
+                if loop.time() - failing_since >= FALL_BACK_AFTER:
+                    self._warn(exc)
             finally:
-                self._asking.release()
+                if not urgent:
+                    self._asking.release()
             if slot is None:
-                await self.fallback.acquire(priority)
-                return
+                if failing_since is not None and loop.time() - failing_since >= FALL_BACK_AFTER:
+                    await self.fallback.acquire(priority)
+                    return
+                await asyncio.sleep(0.1)
+                continue
             if slot.granted:
                 if slot.wait > 0:
                     await asyncio.sleep(slot.wait)
