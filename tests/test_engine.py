@@ -170,3 +170,13 @@ def test_a_family_variant_replaces_the_answer_and_its_note(engine: Engine) -> No
     by_message = engine.answer_for("withdrawal", Context(role="recovery", audience="family"))
     assert by_message.reply.startswith(variant)
     assert not engine.answer_for("withdrawal", Context(role="recovery")).reply.startswith(variant)
+
+
+def test_why_do_i_crave_is_answered_with_why_cravings_happen(engine: Engine) -> None:
+    decision = engine.decide("why do i crave so bad")
+    assert (decision.kind, decision.intent) == ("answer", "cravings")
+    reply = decision.reply.lower()
+    assert "why it happens" in reply and "places, people" in reply  # the cause first...
+    assert "right now:" in reply  # ...then what to do about it
+    later = engine.decide("why do cravings come back months after quitting")
+    assert later.intent == "cravings" or "cravings" in later.suggestions
