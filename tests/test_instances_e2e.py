@@ -88,7 +88,13 @@ async def test_three_instances_one_killed_lose_no_flow_answer_or_check_in(
         await api.wait_for(lambda _: all(api.sent(c) for c in DUE), 40)
         await asyncio.sleep(1.5)
         copies = Counter(c.params["chat_id"] for c in api.sent() if c.params["chat_id"] in DUE)
-        assert sorted(set(copies.values())) == [1]
+        assert all(copies[c] >= 1 for c in DUE)  # none lost
+        # A second copy only of a check-in the killed instance had sent at the moment it died
+        # (sent, not yet recorded: Telegram has no idempotency key), never otherwise.
+        assert cluster.killed_at is not None
+        twice = [c for c in DUE if copies[c] > 1]
+        assert all(api.sent(c)[0].at <= cluster.killed_at + 0.05 for c in twice), twice
+        assert all(copies[c] <= 2 for c in DUE)
         assert sends_in_worst_second(api) <= BUDGET
     finally:
         await cluster.stop()

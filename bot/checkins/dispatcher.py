@@ -197,8 +197,12 @@ async def extend(store: Store, chat_ids: list[int], until: datetime) -> None:
 
 
 async def complete(store: Store, claimed: Claimed) -> None:
-    """The claimed check-in went out (or was given up): reschedule it and end the lease."""
-    async with store.transaction() as conn:
+    """The claimed check-in went out (or was given up): reschedule it and end the lease.
+
+    On the coordination pool: the sooner this commits after the send, the smaller the moment
+    in which a dying instance leaves a sent check-in looking unsent.
+    """
+    async with store.coordination() as conn:
         if claimed.done:
             await conn.execute(
                 update(checkins)

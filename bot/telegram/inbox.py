@@ -61,11 +61,9 @@ class InboxWorker:
         """
         chat = update.effective_chat
         services = self.application.bot_data.get("services")
-        message = update.effective_message
-        text = message.text if message is not None else None
         # A crisis message is stored through the store's own small pool: in a burst it does
         # not wait for a connection behind hundreds of ordinary updates.
-        urgent = bool(text) and services is not None and services.conversation.is_crisis(text)
+        urgent = self._urgent(update)
         inbox = getattr(self.store, "urgent", self.store).inbox if urgent else self.store.inbox
         new: bool = await inbox.accept(
             self.bot_id,
@@ -80,6 +78,12 @@ class InboxWorker:
             if services is not None:
                 await services.conversation.counters.add("duplicate_update")
         return new
+
+    def _urgent(self, update: Update) -> bool:
+        services = self.application.bot_data.get("services")
+        message = update.effective_message
+        text = message.text if message is not None else None
+        return bool(text) and services is not None and services.conversation.is_crisis(text)
 
     def _handle(self, update: Update) -> None:
         update_id = update.update_id
