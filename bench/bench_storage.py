@@ -66,15 +66,15 @@ async def bench(name: str, url: str, n_users: int, samples: int) -> dict[str, st
     bulk = time.perf_counter() - t0
 
     new_ids = iter(range(BASE_ID + n_users, BASE_ID + n_users + samples))
-    ensure_new = await _timed(samples, lambda _i: store.ensure_user(next(new_ids)))
+    ensure_new = await _timed(samples, lambda _i: store.people.ensure(next(new_ids)))
 
     rng = random.Random(1)
     ids = [BASE_ID + rng.randrange(n_users) for _ in range(samples)]
-    lookup = await _timed(samples, lambda i: store.get_user(ids[i]))
+    lookup = await _timed(samples, lambda i: store.people.get(ids[i]))
 
     async def one_message(i: int) -> None:
-        await store.ensure_user(ids[i])
-        await store.count("message")
+        await store.people.ensure(ids[i])
+        await store.counters.count("message")
 
     per_message = await _timed(samples, one_message)
 
