@@ -37,6 +37,7 @@ SETS = {
     "real held-out A": ROOT / "tests" / "data" / "real_style" / "brain_treatment_heldout.yaml",
     "real held-out B": ROOT / "tests" / "data" / "real_style" / "recovery_safety_heldout.yaml",
     "real held-out C": ROOT / "tests" / "data" / "real_style" / "everyday_heldout.yaml",
+    "real held-out D": ROOT / "tests" / "data" / "real_style" / "faq_heldout.yaml",
 }
 
 
