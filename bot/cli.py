@@ -358,9 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
             return _ask(args.text, args.json, sys.stdout, sys.stdin, args.country)
         if args.command == "eval":
-            return _eval(
-                args.file, args.format, args.strict, sys.stdout, args.targets, args.typos
-            )
+            return _eval(args.file, args.format, args.strict, sys.stdout, args.targets, args.typos)
         if args.command == "chat":
             from bot.chat import run_chat
 
