@@ -48,7 +48,7 @@ from bot.understanding.confidence import OUT_OF_SCOPE  # noqa: E402
 from bot.understanding.embedding import shared_embedder  # noqa: E402
 from bot.understanding.features import char_grams, tfidf, word_grams  # noqa: E402
 from bot.understanding.rankers import respelled_examples  # noqa: E402
-from bot.understanding.spelling import Speller  # noqa: E402
+from bot.understanding.spelling import Speller, example_words  # noqa: E402
 from bot.understanding.text import normalize  # noqa: E402
 from bot.yamlfile import ContentError, load_yaml  # noqa: E402
 
@@ -209,6 +209,8 @@ def intent_arrays(
     # The semantic ranker's example vectors, in its order, so start-up needn't embed them.
     texts = [t for phrases in respelled_examples(examples, speller).values() for t in phrases]
     arrays["example_vectors"] = shared_embedder().encode(texts).astype(np.float16)
+    # The examples' words, for the spelling repair at start-up (see Speller.for_catalog).
+    arrays["example_words"] = np.array(example_words(examples))
     return arrays
 
 

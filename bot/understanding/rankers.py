@@ -52,7 +52,13 @@ class Rankers:
         """``example_vectors``: the respelled examples' embeddings, in order, if already made."""
         self.embedder = embedder
         self.matcher = Matcher(examples, keywords, synonyms)
-        self.speller = Speller.for_catalog(examples, synonyms, embedder.vocabulary())
+        shipped = classifier.extra.get("example_words") if classifier is not None else None
+        self.speller = Speller.for_catalog(
+            examples,
+            synonyms,
+            embedder.vocabulary(),
+            None if shipped is None else [str(w) for w in shipped],
+        )
         count = sum(len(texts) for texts in examples.values() if texts)
         if example_vectors is not None and example_vectors.shape == (count, embedder.dim):
             # Made from the respelled examples when the classifier was fitted.

@@ -33,6 +33,11 @@ SPELLING_VARIANT = 75.0
 """A synonym variant this close to its word is a misspelling of it, not slang."""
 
 
+def example_words(examples: Mapping[str, Sequence[str]]) -> list[str]:
+    """Every word of the examples, normalised, once, sorted."""
+    return sorted({w for texts in examples.values() for t in texts for w in normalize(t).split()})
+
+
 class Speller:
     """Repairs misspelt words in normalised text towards a vocabulary of target words."""
 
@@ -55,9 +60,12 @@ class Speller:
         examples: Mapping[str, Sequence[str]],
         synonyms: Mapping[str, Sequence[str]],
         vocabulary: Iterable[str],
+        words: Iterable[str] | None = None,
     ) -> Speller:
         """Targets: the words of the catalog's examples and the synonyms' words; known: those
-        and the embedding's ``vocabulary``; fixes: the synonyms' misspellings."""
+        and the embedding's ``vocabulary``; fixes: the synonyms' misspellings. ``words``: the
+        examples' words if already known (the intent classifier's file carries them, which
+        spares normalising every example at start-up)."""
         fixes: dict[str, str] = {}
         for canonical, variants in synonyms.items():
             canon = normalize(canonical)
@@ -70,8 +78,9 @@ class Speller:
                     and fuzz.ratio(norm, canon) >= SPELLING_VARIANT
                 ):
                     fixes[norm] = canon
-        words = {w for texts in examples.values() for t in texts for w in normalize(t).split()}
-        words |= {normalize(c) for c in synonyms}
+        if words is None:
+            words = example_words(examples)
+        words = set(words) | {normalize(c) for c in synonyms}
         targets = {w for w in words if w.isalpha() and w not in fixes}
         return cls(targets, (w for w in vocabulary if w.isalpha()), fixes)
 
