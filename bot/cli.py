@@ -238,7 +238,7 @@ def _eval(
     engine = default_engine()
     cases = load_cases(path, engine.catalog.intents)
     report = evaluate(engine.decide, cases, TARGET_SETS[targets])
-    twins = typo_agreement(engine.decide, cases) if typos else None
+    twins = typo_agreement(engine.decide, report.outcomes) if typos else None
     if fmt == "json":
         data = report.to_json()
         if twins is not None:

@@ -275,13 +275,14 @@ class TypoAgreement:
         return _rate(self.answered_same, self.answered)
 
 
-def typo_agreement(decide: Callable[[str], Decision], cases: Iterable[Case]) -> TypoAgreement:
-    """Answer each case and its typo'd twin; count where the two replies agree."""
+def typo_agreement(decide: Callable[[str], Decision], outcomes: Iterable[Outcome]) -> TypoAgreement:
+    """Answer the typo'd twin of each evaluated case (``evaluate``'s outcomes, so the messages
+    themselves are not decided again); count where the two replies agree."""
     from bot.typos import typo_twin
 
     n = same = answered = answered_same = 0
-    for case in cases:
-        a, b = decide(case.text), decide(typo_twin(case.text))
+    for outcome in outcomes:
+        a, b = outcome.decision, decide(typo_twin(outcome.case.text))
         n += 1
         same += (a.kind, a.intent) == (b.kind, b.intent)
         if a.kind == "answer":

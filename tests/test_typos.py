@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import load_cases, typo_agreement
+from bot.evaluation import evaluate, load_cases, typo_agreement
 from bot.paths import project_root
 from bot.typos import typo_twin
 from bot.understanding.engine import Engine
@@ -72,5 +72,6 @@ def test_typod_twins_get_the_same_reply(engine: Engine, name: str) -> None:
     path, floor = FLOORS[name]
     if not path.exists():
         pytest.skip(f"{path} is not here")
-    twins = typo_agreement(engine.decide, load_cases(path, engine.catalog.intents))
+    report = evaluate(engine.decide, load_cases(path, engine.catalog.intents))
+    twins = typo_agreement(engine.decide, report.outcomes)
     assert twins.rate >= floor, f"{name}: same reply for {twins.rate:.1%} of twins (>= {floor})"
