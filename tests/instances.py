@@ -202,6 +202,18 @@ async def step(
     return float(sent[before].at - start)
 
 
+async def last_reply(tg: Telegram, chat_id: int, needle: str, timeout: float) -> str:
+    """The chat's newest message once one contains ``needle`` (or when ``timeout`` runs out).
+    After an instance dies, a step it answered may be answered again, so the counted replies
+    can run ahead of the flow; the flow's last message then comes a little later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = [str(m.params.get("text", "")) for m in tg.sent.of(chat_id)]
+        if any(needle in t for t in texts) or time.monotonic() > deadline:
+            return next((t for t in reversed(texts) if needle in t), texts[-1] if texts else "")
+        await asyncio.sleep(0.1)
+
+
 async def safety_plan_person(tg: Telegram, chat_id: int, timeout: float) -> Outcome:
     out = Outcome(chat_id, "safety plan")
     api = tg.api
@@ -219,7 +231,7 @@ async def safety_plan_person(tg: Telegram, chat_id: int, timeout: float) -> Outc
                 else api.message_update(chat_id, answer)
             )
             out.latencies.append(await step(tg, chat_id, update, 1, timeout))
-        last = tg.sent.of(chat_id)[-1].params["text"]
+        last = await last_reply(tg, chat_id, "Your safety plan is saved", timeout)
         out.ok = "Your safety plan is saved" in last and "555 0100" in last
         out.detail = "" if out.ok else last[:80]
     except AssertionError as exc:
@@ -240,7 +252,7 @@ async def checkin_setup_person(tg: Telegram, chat_id: int, timeout: float) -> Ou
         ]
         for update, expect in script:
             out.latencies.append(await step(tg, chat_id, update, expect, timeout))
-        last = tg.sent.of(chat_id)[-1].params["text"]
+        last = await last_reply(tg, chat_id, "19:30 (Europe/London)", timeout)
         out.ok = "19:30 (Europe/London)" in last
         out.detail = "" if out.ok else last[:80]
     except AssertionError as exc:

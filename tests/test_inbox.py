@@ -52,3 +52,19 @@ async def test_forget_erases_updates_not_yet_handled(store: Store) -> None:
     await store.inbox.accept(BOT, 21, WORDS, chat_id=99, lease=LEASE)
     await store.forget(55)
     assert await store.inbox.waiting(BOT) == 1  # only the other person's
+
+
+async def test_a_chats_updates_are_taken_in_the_order_they_were_sent(store: Store) -> None:
+    past = datetime.now(timezone.utc) - timedelta(minutes=5)
+    # Update 30 was left by a dead instance; 31 (same chat) arrived meanwhile and waits.
+    await store.inbox.accept(BOT, 30, WORDS, chat_id=77, lease=LEASE, now=past)
+    assert await store.inbox.accept(BOT, 31, WORDS, chat_id=77, lease=LEASE)
+    assert await store.inbox.behind(BOT, 77, 31)
+    assert not await store.inbox.behind(BOT, 77, 30)
+    await store.inbox.release(BOT, 31)
+    # Only the oldest of the chat is taken; the next one once it is done.
+    assert [p.update_id for p in await store.inbox.take_abandoned(BOT, LEASE)] == [30]
+    assert await store.inbox.take_abandoned(BOT, LEASE) == []
+    await store.inbox.done(BOT, 30)
+    taken = await store.inbox.take_abandoned(BOT, LEASE, chat_id=77)
+    assert [p.update_id for p in taken] == [31]

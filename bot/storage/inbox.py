@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, true, update
 
 from bot.storage.database import Database, utcnow
 from bot.storage.schema import inbox
@@ -60,6 +60,35 @@ class Inbox:
             )
         return True
 
+    async def behind(self, bot_id: int, chat_id: int, update_id: int) -> bool:
+        """An earlier update of the same chat is still waiting (being handled, or left by an
+        instance that died): this one must wait its turn, so a flow's answers are filed in
+        the order the person sent them."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(inbox.c.update_id)
+                    .where(
+                        and_(
+                            inbox.c.bot_id == bot_id,
+                            inbox.c.chat_id == chat_id,
+                            inbox.c.update_id < update_id,
+                        )
+                    )
+                    .limit(1)
+                )
+            ).first()
+        return row is not None
+
+    async def release(self, bot_id: int, update_id: int, now: datetime | None = None) -> None:
+        """Give up the lease at once: whichever instance looks next takes it, in its turn."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(inbox)
+                .where(and_(inbox.c.bot_id == bot_id, inbox.c.update_id == update_id))
+                .values(lease_until=(now or utcnow()) - timedelta(seconds=1))
+            )
+
     async def done(self, bot_id: int, update_id: int) -> None:
         """The update is handled: its row (and the words in it) go."""
         async with self.db.write() as conn:
@@ -82,13 +111,34 @@ class Inbox:
             )
 
     async def take_abandoned(
-        self, bot_id: int, lease: timedelta, *, limit: int = 50, now: datetime | None = None
+        self,
+        bot_id: int,
+        lease: timedelta,
+        *,
+        limit: int = 50,
+        now: datetime | None = None,
+        chat_id: int | None = None,
     ) -> list[Pending]:
-        """Updates whose lease ran out (their instance died), oldest first, now leased to us."""
+        """Updates whose lease ran out (their instance died, or they waited their turn), oldest
+        first and at most one per chat (only ``chat_id``'s, if given), now leased to us."""
         moment = now or utcnow()
+        earlier = inbox.alias("earlier")
+        # Only the oldest waiting update of each chat: the next one is taken once it is done.
+        first_of_chat = ~(
+            select(earlier.c.update_id)
+            .where(
+                and_(
+                    earlier.c.bot_id == inbox.c.bot_id,
+                    earlier.c.chat_id == inbox.c.chat_id,
+                    earlier.c.update_id < inbox.c.update_id,
+                )
+            )
+            .exists()
+        )
         stmt = (
             select(inbox.c.update_id, inbox.c.payload)
-            .where(and_(inbox.c.bot_id == bot_id, inbox.c.lease_until < moment))
+            .where(and_(inbox.c.bot_id == bot_id, inbox.c.lease_until < moment, first_of_chat))
+            .where(true() if chat_id is None else inbox.c.chat_id == chat_id)
             .order_by(inbox.c.received_at, inbox.c.update_id)
             .limit(limit)
         )

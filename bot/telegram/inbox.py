@@ -11,6 +11,11 @@ that accepted them died (a deploy, a crash, a killed machine) before handling th
 them over (``SKIP LOCKED`` on PostgreSQL) and handles them. An update that was handled but
 whose row was not yet deleted when its instance died is handled again: a possible duplicate
 reply, never a lost one (the same choice as for sends, docs/DELIVERY.md).
+
+A chat's updates are handled in the order they were sent: one that arrives while an earlier
+update of the same chat is still waiting (being handled elsewhere, or left by a dead instance)
+gives up its lease and is taken over after it. So an answer typed after a crash is never filed
+under the step the lost update was for.
 """
 
 from __future__ import annotations
@@ -73,7 +78,12 @@ class InboxWorker:
             lease=self.lease,
         )
         if new:
-            self._handle(update)
+            if chat is not None and await inbox.behind(self.bot_id, chat.id, update.update_id):
+                # An earlier message of this chat is still waiting: this one is taken over
+                # after it, in order (the inbox loop), never handled beside it.
+                await inbox.release(self.bot_id, update.update_id)
+            else:
+                self._handle(update)
         else:
             if services is not None:
                 await services.conversation.counters.add("duplicate_update")
@@ -106,6 +116,23 @@ class InboxWorker:
             await self.store.inbox.done(self.bot_id, update_id)
         except Exception as exc:  # the lease runs out; another instance may answer it again
             log.warning("could not mark an update handled: %s", type(exc).__name__)
+            return
+        chat = update.effective_chat
+        if chat is not None:
+            # The chat's next update may have been waiting for this one: take it now.
+            with contextlib.suppress(Exception):  # else the inbox loop takes it shortly
+                for pending in await self.store.inbox.take_abandoned(
+                    self.bot_id, self.lease, limit=1, chat_id=chat.id
+                ):
+                    await self._take(pending)
+
+    async def _take(self, pending: Any) -> None:
+        update = _parse(pending.payload, self.application.bot)
+        if update is None:
+            await self.store.inbox.done(self.bot_id, pending.update_id)
+            return
+        self.taken_over += 1
+        self._handle(update)
 
     def start(self) -> None:
         """Start renewing leases and taking over what dead instances left."""
@@ -117,12 +144,7 @@ class InboxWorker:
             try:
                 await self.store.inbox.renew(self.bot_id, list(self._handling), self.lease)
                 for pending in await self.store.inbox.take_abandoned(self.bot_id, self.lease):
-                    update = _parse(pending.payload, self.application.bot)
-                    if update is None:
-                        await self.store.inbox.done(self.bot_id, pending.update_id)
-                        continue
-                    self.taken_over += 1
-                    self._handle(update)
+                    await self._take(pending)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
