@@ -68,3 +68,16 @@ async def test_a_chats_updates_are_taken_in_the_order_they_were_sent(store: Stor
     await store.inbox.done(BOT, 30)
     taken = await store.inbox.take_abandoned(BOT, LEASE, chat_id=77)
     assert [p.update_id for p in taken] == [31]
+
+
+async def test_updates_stored_together_keep_each_chats_order(store: Store) -> None:
+    new, behind = await store.inbox.accept_many(
+        BOT, [(30, WORDS, 77), (31, WORDS, 78), (32, WORDS, 77), (30, WORDS, 77)], lease=LEASE
+    )
+    assert new == {30, 31, 32}
+    assert behind == {32}  # chat 77's second update waits for its first
+    again, _ = await store.inbox.accept_many(BOT, [(31, WORDS, 78)], lease=LEASE)
+    assert again == set()  # redelivered: not stored twice
+    await store.inbox.done(BOT, 30)
+    taken = await store.inbox.take_abandoned(BOT, LEASE, chat_id=77)
+    assert [p.update_id for p in taken] == [32]

@@ -18,11 +18,11 @@ _NOW = "extract(epoch from clock_timestamp())::float8"
 _TAKE = text(
     f"""
     WITH cur AS (
-        SELECT bot_id, greatest(next_slot, paused_until, {_NOW}) AS slot, {_NOW} AS now
+        SELECT bot_id, greatest(next_slot, paused_until, {_NOW} + :l) AS slot, {_NOW} AS now
         FROM send_budget WHERE bot_id = :b FOR UPDATE
     ), taken AS (
         UPDATE send_budget AS s SET next_slot = cur.slot + :i FROM cur
-        WHERE s.bot_id = cur.bot_id AND cur.slot <= cur.now + :h
+        WHERE s.bot_id = cur.bot_id AND cur.slot <= cur.now + :l + :h
         RETURNING s.bot_id
     )
     SELECT cur.slot, cur.now, EXISTS (SELECT 1 FROM taken) AS granted FROM cur
@@ -44,22 +44,34 @@ class Slot:
 
 
 class SendBudgets:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, urgent: Database | None = None) -> None:
         self.db = db
+        self.urgent = urgent or db
+        """Crisis replies take their slots through the urgent pool (see Store.urgent_db)."""
 
     @property
     def shared(self) -> bool:
         """Only PostgreSQL holds a budget for several instances (SQLite: one process)."""
         return self.db.pg
 
-    async def take(self, bot_id: int, interval: float, horizon: float) -> Slot:
-        """Take the next free slot if it is at most ``horizon`` seconds away.
+    async def take(
+        self,
+        bot_id: int,
+        interval: float,
+        horizon: float,
+        *,
+        lead: float = 0.0,
+        urgent: bool = False,
+    ) -> Slot:
+        """Take the next free slot if it is at most ``horizon`` seconds after ``lead``.
 
-        One statement: the row is locked only while it runs, so instances asking at once
-        queue for microseconds, not for round trips.
+        ``lead``: no slot is handed out sooner than this many seconds from now, so the asker
+        has the time to get the answer before its slot comes (a slot is used on time or not
+        at all, :mod:`bot.telegram.shared_budget`). One statement: the row is locked only
+        while it runs, so instances asking at once queue for microseconds, not round trips.
         """
-        params = {"b": bot_id, "i": interval, "h": min(horizon, 1e9)}
-        async with self.db.write() as conn:
+        params = {"b": bot_id, "i": interval, "h": min(horizon, 1e9), "l": lead}
+        async with (self.urgent if urgent else self.db).write() as conn:
             row = (await conn.execute(_TAKE, params)).first()
             if row is None:
                 await conn.execute(
@@ -73,7 +85,7 @@ class SendBudgets:
         slot, now, granted = float(row.slot), float(row.now), bool(row.granted)
         if granted:
             return Slot(True, slot, now)
-        return Slot(False, slot - horizon, now)
+        return Slot(False, slot - horizon - lead, now)
 
     async def pause(self, bot_id: int, seconds: float) -> None:
         """Telegram asked for a flood wait: no instance sends before it ends."""

@@ -87,9 +87,10 @@ def _build_engine(target: DatabaseTarget, busy_timeout: float) -> AsyncEngine:
     if target.backend == "postgresql":
         # hide_parameters: driver errors must never echo a safety plan into a log.
         # Handlers, check-in sends and the inbox each take a connection for a moment; a larger
-        # pool keeps a burst from queueing for one (PostgreSQL's default allows 100).
+        # pool keeps a burst from queueing for one (PostgreSQL's default allows 100). With the
+        # coordination and urgent pools: 24 connections per instance at most.
         return create_async_engine(
-            target.url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10
+            target.url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=6
         )
     kwargs: dict[str, Any] = {"connect_args": {"timeout": busy_timeout}}
     if target.sqlite_path is None:
@@ -262,6 +263,17 @@ def coordination_engine(target: DatabaseTarget) -> AsyncEngine:
     )
 
 
+def urgent_engine(target: DatabaseTarget) -> AsyncEngine:
+    """Another small pool (PostgreSQL), for crisis messages alone: storing one, the reads its
+    reply needs, its send slot. Nothing else uses it, so a crisis reply never waits for a
+    connection behind ordinary messages, lease renewals or check-ins polling for slots.
+    Three connections stay open (a crisis reply's three reads run at once), opened at start
+    (:meth:`Database.warm`): connecting in the middle of a burst takes long."""
+    return create_async_engine(
+        target.url, hide_parameters=True, pool_pre_ping=True, pool_size=3, max_overflow=1
+    )
+
+
 def check_aware(moment: datetime) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("datetimes given to storage must be timezone-aware (UTC)")
@@ -305,3 +317,13 @@ class Database:
     def insert(self, table: Table) -> Any:
         """The dialect's INSERT, which has ``on_conflict_do_update``/``do_nothing``."""
         return pg_insert(table) if self.pg else sqlite_insert(table)
+
+    async def warm(self, connections: int) -> None:
+        """Open ``connections`` pooled connections now, not when the first need comes."""
+
+        async def one() -> None:
+            async with self.read() as conn:
+                await conn.execute(text("SELECT 1"))
+                await asyncio.sleep(0.01)  # held together, so each is a connection of its own
+
+        await asyncio.gather(*(one() for _ in range(connections)))

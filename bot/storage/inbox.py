@@ -60,6 +60,80 @@ class Inbox:
             )
         return True
 
+    async def accept_many(
+        self,
+        bot_id: int,
+        updates: list[tuple[int, str, int | None]],
+        *,
+        lease: timedelta,
+        now: datetime | None = None,
+    ) -> tuple[set[int], set[int]]:
+        """:meth:`accept` for updates that arrived together (``(update_id, payload, chat_id)``):
+        one transaction to store them, one read for the chats' order. Returns the ids that were
+        new, and those of them that must wait behind an earlier update of their chat (their
+        lease is given up already: the inbox loop takes them in their turn)."""
+        if not updates:
+            return set(), set()
+        moment = now or utcnow()
+        first: dict[int, tuple[str, int | None]] = {}
+        for update_id, payload, chat_id in updates:
+            first.setdefault(update_id, (payload, chat_id))  # the same id twice: stored once
+        async with self.db.write() as conn:
+            new = await self.updates.claim_in(conn, bot_id, list(first), moment)
+            rows = [
+                {
+                    "bot_id": bot_id,
+                    "update_id": update_id,
+                    "chat_id": chat_id,
+                    "payload": payload,
+                    "received_at": moment,
+                    "lease_until": moment + lease,
+                }
+                for update_id, (payload, chat_id) in first.items()
+                if update_id in new
+            ]
+            if rows:
+                await conn.execute(inbox.insert(), rows)
+        chats = {u: c for u, (_, c) in first.items() if u in new and c is not None}
+        if not chats:
+            return new, set()
+        earlier = inbox.alias("earlier")
+        waiting = (
+            select(earlier.c.update_id)
+            .where(
+                and_(
+                    earlier.c.bot_id == inbox.c.bot_id,
+                    earlier.c.chat_id == inbox.c.chat_id,
+                    earlier.c.update_id < inbox.c.update_id,
+                )
+            )
+            .exists()
+        )
+        # After the commit, as :meth:`behind`: two instances storing a chat's updates at once
+        # each see the other's, so the later one always waits.
+        async with self.db.write() as conn:
+            behind = {
+                int(r[0])
+                for r in (
+                    await conn.execute(
+                        select(inbox.c.update_id).where(
+                            and_(
+                                inbox.c.bot_id == bot_id,
+                                inbox.c.update_id.in_(list(chats)),
+                                waiting,
+                            )
+                        )
+                    )
+                ).all()
+            }
+            if behind:
+                await conn.execute(
+                    update(inbox)
+                    .where(and_(inbox.c.bot_id == bot_id, inbox.c.update_id.in_(list(behind))))
+                    .values(lease_until=moment - timedelta(seconds=1))
+                )
+        return new, behind
+
     async def behind(self, bot_id: int, chat_id: int, update_id: int) -> bool:
         """An earlier update of the same chat is still waiting (being handled, or left by an
         instance that died): this one must wait its turn, so a flow's answers are filed in

@@ -27,7 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.storage.budget import SendBudgets
 from bot.storage.checkins import Checkins
 from bot.storage.counters import Counters
-from bot.storage.database import Database, coordination_engine, migrate_engine, open_engine
+from bot.storage.database import (
+    Database,
+    coordination_engine,
+    migrate_engine,
+    open_engine,
+    urgent_engine,
+)
 from bot.storage.erasure import Eraser
 from bot.storage.errors import StorageError
 from bot.storage.flows import Flows
@@ -43,13 +49,14 @@ __all__ = ["Store", "migrate_engine", "open_engine"]
 
 
 class Urgent:
-    """Repositories on the coordination pool, for a crisis message in a burst."""
+    """Repositories on the urgent pool, for a crisis message in a burst."""
 
-    def __init__(self, coord: Database, updates: Updates) -> None:
-        self.people = People(coord)
-        self.plans = SafetyPlans(coord)
-        self.flows = Flows(coord)
-        self.inbox = Inbox(coord, updates, coord)
+    def __init__(self, db: Database, updates: Updates, coord: Database) -> None:
+        self.db = db
+        self.people = People(db)
+        self.plans = SafetyPlans(db)
+        self.flows = Flows(db)
+        self.inbox = Inbox(db, updates, coord)
 
 
 class Store:
@@ -72,8 +79,15 @@ class Store:
         self.updates = Updates(self.db)
         self.flows = Flows(self.db)
         self.inbox = Inbox(self.db, self.updates, self.coord)
-        self.budget = SendBudgets(self.coord)
-        self.urgent = Urgent(self.coord, self.updates)
+        self.urgent_db = (
+            Database(urgent_engine(target), target, busy_timeout)
+            if target.backend == "postgresql"
+            else self.db
+        )
+        """Crisis messages only (storing one, its reads, its send slot): a pool of their own
+        on PostgreSQL."""
+        self.budget = SendBudgets(self.coord, self.urgent_db)
+        self.urgent = Urgent(self.urgent_db, self.updates, self.coord)
         """The reads a crisis reply needs, and storing a crisis update, on that pool."""
         self._eraser = Eraser(self.db)
 
@@ -86,6 +100,9 @@ class Store:
             # Finish what a previous process may have left: old page copies in the WAL.
             with contextlib.suppress(StorageError):
                 await store._eraser.checkpoint()
+        if store.urgent_db is not store.db:
+            with contextlib.suppress(StorageError):  # else they open when first needed
+                await store.urgent_db.warm(3)
         return store
 
     async def close(self) -> None:
@@ -94,6 +111,8 @@ class Store:
         await self.db.engine.dispose()
         if self.coord is not self.db:
             await self.coord.engine.dispose()
+        if self.urgent_db is not self.db:
+            await self.urgent_db.engine.dispose()
 
     @property
     def engine(self) -> AsyncEngine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,19 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     """The services of this application."""
     found: Services = context.bot_data["services"]
     return found
+
+
+@contextlib.asynccontextmanager
+async def turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> AsyncIterator[None]:
+    """Webhook mode: an ordinary update waits its turn to do its work (reads, matching,
+    writes); a crisis update goes at once (:class:`bot.telegram.inbox.OrdinaryGate`). The
+    reply is sent after the turn, so waiting for a send slot holds no turn."""
+    gate = context.bot_data.get("ordinary_gate")
+    if gate is None:
+        yield
+        return
+    async with gate.turn(update.update_id):
+        yield
 
 
 def chat_of(update: Update) -> Chat | None:
@@ -223,7 +237,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             is_admin=member.status in ADMIN_STATUSES,
             language_code=chat.language_code,
         )
-    replies = await services(context).conversation.handle_command(chat, name, args.strip())
+    async with turn(update, context):
+        replies = await services(context).conversation.handle_command(chat, name, args.strip())
     await deliver(update, context, chat, replies, reply_to=None if chat.private else message.id)
 
 
@@ -244,7 +259,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             and replied.from_user.id == context.bot.id
         )
         addressed = mentioned or to_bot
-    replies = await services(context).conversation.handle_text(chat, text, addressed=addressed)
+    async with turn(update, context):
+        replies = await services(context).conversation.handle_text(chat, text, addressed=addressed)
     await deliver(update, context, chat, replies, reply_to=None if chat.private else message.id)
 
 
@@ -288,7 +304,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         return
     action = query.data or ""
-    replies = await services(context).conversation.handle_action(chat, action)
+    async with turn(update, context):
+        replies = await services(context).conversation.handle_action(chat, action)
     if action.startswith(actions.make(actions.FEEDBACK) + ":"):
         await _drop_feedback_buttons(query)
     await deliver(update, context, chat, replies)

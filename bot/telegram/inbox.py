@@ -16,6 +16,14 @@ A chat's updates are handled in the order they were sent: one that arrives while
 update of the same chat is still waiting (being handled elsewhere, or left by a dead instance)
 gives up its lease and is taken over after it. So an answer typed after a crash is never filed
 under the step the lost update was for.
+
+A crisis message does not wait for anything: the crisis check runs on the text as it arrives,
+and a crisis update is handled at once, while it is being stored, ahead of the chat's earlier
+updates and of every ordinary update. Ordinary updates do their work (the database, the
+matching) :data:`ORDINARY_AT_ONCE` at a time (:class:`OrdinaryGate`): a burst of hundreds of
+questions keeps this process's event loop, its database pool and the machine's CPU free enough
+that a crisis message among them is read, answered and sent within a second. Waiting for a send
+slot is outside that gate: replies are paced by the send budget, not by it.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +45,33 @@ log = logging.getLogger(__name__)
 
 STOP_WAIT = 10.0
 """At shutdown, how long updates being handled may finish; the rest are taken over."""
+ORDINARY_AT_ONCE = 8
+"""Ordinary updates doing their work at once in one process (crisis updates never wait for
+these). Enough to keep the shared send budget busy with answers; few enough that a burst does
+not crowd out a crisis message on the event loop or the database."""
+
+
+ACCEPT_BATCH = 200
+"""Ordinary updates stored in one transaction at most."""
+
+
+class OrdinaryGate:
+    """Ordinary updates take turns (``ORDINARY_AT_ONCE`` at a time); crisis updates, marked
+    ``urgent`` when they arrive, never wait. Handlers hold a turn only while they read, decide
+    and write, not while their reply waits for a send slot."""
+
+    def __init__(self, at_once: int = ORDINARY_AT_ONCE) -> None:
+        self._turns = asyncio.Semaphore(at_once)
+        self.urgent: set[int] = set()
+        """Ids of crisis updates being handled by this process."""
+
+    @contextlib.asynccontextmanager
+    async def turn(self, update_id: int) -> AsyncIterator[None]:
+        if update_id in self.urgent:
+            yield
+            return
+        async with self._turns:
+            yield
 
 
 class InboxWorker:
@@ -58,35 +94,84 @@ class InboxWorker:
         self._handling: dict[int, asyncio.Task[None]] = {}
         self._loop: asyncio.Task[None] | None = None
         self.taken_over = 0
+        self.gate = OrdinaryGate()
+        self._accepting: list[tuple[Update, bytes, asyncio.Future[bool]]] = []
+        self._storing: asyncio.Task[None] | None = None
+        application.bot_data["ordinary_gate"] = self.gate
 
     async def accept(self, update: Update, body: bytes) -> bool:
         """Store the update (raises StorageError if it cannot); True if it was new.
 
         Only what the bot needs is kept: the update exactly as Telegram sent it, until handled.
+        A crisis update is handled from the moment it arrives, while it is being stored.
+        Ordinary updates that arrive together are stored together (one transaction for all of
+        them: in a burst, a round trip each would keep Telegram's later deliveries, a crisis
+        message among them, waiting).
         """
-        chat = update.effective_chat
-        services = self.application.bot_data.get("services")
-        # A crisis message is stored through the store's own small pool: in a burst it does
-        # not wait for a connection behind hundreds of ordinary updates.
-        urgent = self._urgent(update)
-        inbox = getattr(self.store, "urgent", self.store).inbox if urgent else self.store.inbox
-        new: bool = await inbox.accept(
-            self.bot_id,
-            update.update_id,
-            body.decode("utf-8"),
-            chat_id=chat.id if chat is not None else None,
-            lease=self.lease,
-        )
-        if new:
-            if chat is not None and await inbox.behind(self.bot_id, chat.id, update.update_id):
-                # An earlier message of this chat is still waiting: this one is taken over
-                # after it, in order (the inbox loop), never handled beside it.
-                await inbox.release(self.bot_id, update.update_id)
-            else:
-                self._handle(update)
-        else:
+        if self._urgent(update):
+            return await self._accept_urgent(update, body)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._accepting.append((update, body, future))
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.create_task(self._store_accepted())
+        new = await future
+        if not new:
+            services = self.application.bot_data.get("services")
             if services is not None:
                 await services.conversation.counters.add("duplicate_update")
+        return new
+
+    async def _store_accepted(self) -> None:
+        await asyncio.sleep(0)  # updates that arrived together join this batch
+        while self._accepting:
+            batch, self._accepting = self._accepting[:ACCEPT_BATCH], self._accepting[ACCEPT_BATCH:]
+            items = [
+                (
+                    update.update_id,
+                    body.decode("utf-8"),
+                    update.effective_chat.id if update.effective_chat is not None else None,
+                )
+                for update, body, _ in batch
+            ]
+            try:
+                new, behind = await self.store.inbox.accept_many(
+                    self.bot_id, items, lease=self.lease
+                )
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for update, _, future in batch:
+                fresh = update.update_id in new
+                new.discard(update.update_id)  # the same id twice in one batch: only the first
+                if fresh and update.update_id not in behind:
+                    self._handle(update)
+                # else: behind an earlier update of its chat, taken over after it, in order
+                if not future.done():
+                    future.set_result(fresh)
+
+    async def _accept_urgent(self, update: Update, body: bytes) -> bool:
+        """A crisis update: handled at once, stored meanwhile (through the store's own small
+        pool, never behind a burst of ordinary updates); the 200 waits for the store only.
+
+        It goes ahead of its chat's earlier updates still waiting. If Telegram delivered it
+        twice (an update already taken), the help lines may go out twice: better than late.
+        """
+        chat = update.effective_chat
+        inbox = getattr(self.store, "urgent", self.store).inbox
+        stored = asyncio.ensure_future(
+            inbox.accept(
+                self.bot_id,
+                update.update_id,
+                body.decode("utf-8"),
+                chat_id=chat.id if chat is not None else None,
+                lease=self.lease,
+            )
+        )
+        self.gate.urgent.add(update.update_id)
+        self._handle(update, stored)
+        new: bool = await stored
         return new
 
     def _urgent(self, update: Update) -> bool:
@@ -95,15 +180,15 @@ class InboxWorker:
         text = message.text if message is not None else None
         return bool(text) and services is not None and services.conversation.is_crisis(text)
 
-    def _handle(self, update: Update) -> None:
+    def _handle(self, update: Update, stored: asyncio.Future[bool] | None = None) -> None:
         update_id = update.update_id
         if update_id in self._handling:
             return
         self.claims.taken.add(update_id)  # already claimed with the inbox row
-        task = asyncio.create_task(self._process(update), name="recovery-bot update")
+        task = asyncio.create_task(self._process(update, stored), name="recovery-bot update")
         self._handling[update_id] = task
 
-    async def _process(self, update: Update) -> None:
+    async def _process(self, update: Update, stored: asyncio.Future[bool] | None = None) -> None:
         update_id = update.update_id
         try:
             await self.application.process_update(update)
@@ -112,6 +197,14 @@ class InboxWorker:
         finally:
             self.claims.taken.discard(update_id)
             self._handling.pop(update_id, None)
+            self.gate.urgent.discard(update_id)
+        if stored is not None:
+            # Handled while it was being stored: its row is deleted once it is there.
+            try:
+                if not await stored:
+                    return  # taken before (a redelivery): its row belongs to that handling
+            except Exception:  # not stored: Telegram got a 503 and sends it again
+                return
         try:
             await self.store.inbox.done(self.bot_id, update_id)
         except Exception as exc:  # the lease runs out; another instance may answer it again
