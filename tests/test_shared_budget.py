@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from bot.storage import Store
+from bot.storage.budget import Slot
 from bot.telegram.budget import Priority
 from bot.telegram.shared_budget import SharedSendBudget
 
@@ -81,3 +84,25 @@ async def test_a_flood_wait_seen_by_one_instance_holds_the_others(
     start = time.monotonic()
     await budgets[1].acquire(Priority.CRISIS, 11, new_message=True)
     assert time.monotonic() - start >= 1.2  # even a crisis reply waits out Telegram's wait
+
+
+async def test_a_slot_stale_when_its_process_gets_to_it_is_dropped_never_used_late(
+    budgets: list[SharedSendBudget],
+) -> None:
+    budget = budgets[0]
+    budget.bot_id = BOT + 1  # a token of its own: no slots booked ahead by earlier tests
+    store_budget = budget.budgets
+    taken: list[Slot] = []
+
+    async def take(*args: Any, **kwargs: Any) -> Slot:
+        slot: Slot = await store_budget.take(*args, **kwargs)
+        if slot.granted:
+            taken.append(slot)
+            if len(taken) == 1:
+                time.sleep(0.5)  # noqa: ASYNC251 - the whole process stalls, slot in hand
+        return slot
+
+    budget.budgets = SimpleNamespace(take=take, pause=store_budget.pause)
+    await budget.acquire(Priority.CRISIS, 20, new_message=True)
+    assert budget.dropped == 1  # the first slot passed while the process stood still
+    assert len(taken) == 2 and taken[1].at > taken[0].at  # a fresh one was taken and used

@@ -13,7 +13,13 @@ limit) and takes every message's overall slot from one row in the database
   quarter of a second ahead (so a crisis reply finds at most that much booked before it);
   **check-ins** take only a slot that is free now: they use what live traffic leaves, and a
   crisis reply never queues behind them;
-* a ``429 retry_after`` seen by any instance moves every instance's next slot past the wait.
+* a ``429 retry_after`` seen by any instance moves every instance's next slot past the wait;
+* **a slot is used on time or not at all**: slots are handed out a little ahead (``lead``, about
+  a database round trip and a half), the sender sleeps until its slot by the database's clock, and a
+  slot that is already more than ``STALE_AFTER`` old when the process gets to it (a stalled
+  process: CPU starved, a long garbage collection, a loop busy with other work) is dropped and a
+  new one taken. So a process that stalled never sends several old slots together, on top of
+  the slots other instances are using on time.
 
 If the database cannot be reached for 5 s, sends fall back to this process's own pacing at the
 full budget (a warning once): sending goes on, at worst faster than the shared budget. Slots
@@ -28,6 +34,7 @@ import heapq
 import itertools
 import logging
 import random
+from collections import deque
 from typing import Any
 
 from bot.telegram.budget import ChatKey, LocalSendBudget, Priority, PriorityGate
@@ -44,6 +51,12 @@ HORIZON: dict[Priority, float] = {
 }
 """How far ahead a priority may book its slot; beyond it, it waits and asks again."""
 MIN_POLL = 0.02
+STALE_AFTER = 0.1
+"""A slot this late when the sender gets to it is dropped, never used. The budget keeps
+``JITTER_MARGIN`` of 25 back; slots used up to 0.1 s late fit in it (0.1 s x 22/s = 2.2)."""
+MIN_LEAD = 0.02
+MAX_LEAD = 0.25
+"""Bounds of how far ahead slots are handed out (one and a half recent round trips)."""
 FALL_BACK_AFTER = 5.0
 """Seconds of database errors before a send is paced by this process alone."""
 
@@ -80,6 +93,36 @@ class PriorityLock:
         self._held = False
 
 
+class DatabaseClock:
+    """The database's clock (seconds since the epoch) read from this process's loop clock.
+
+    Each slot request is a sample: the database's time, and the loop times the request left
+    and its answer came back. As in NTP, the sample with the shortest round trip among recent
+    ones gives the offset, within half that round trip (``error``).
+    """
+
+    def __init__(self, window: int = 64) -> None:
+        self._samples: deque[tuple[float, float]] = deque(maxlen=window)
+        self.round_trip = 0.0
+        """Recent round trips, smoothed: how long an answer takes now."""
+
+    def sample(self, sent: float, received: float, db_now: float) -> None:
+        trip = max(0.0, received - sent)
+        self._samples.append((trip, db_now - (sent + received) / 2))
+        self.round_trip = trip if not self.round_trip else 0.8 * self.round_trip + 0.2 * trip
+
+    def _best(self) -> tuple[float, float]:
+        return min(self._samples)
+
+    @property
+    def error(self) -> float:
+        return self._best()[0] / 2
+
+    def local(self, db_time: float) -> float:
+        """``db_time`` on the loop's clock (within ``error``)."""
+        return db_time - self._best()[1]
+
+
 class SharedSendBudget:
     """:class:`~bot.telegram.budget.SendBudget` over the database row every instance shares."""
 
@@ -94,6 +137,13 @@ class SharedSendBudget:
         self._warned = False
         self._pauses: set[asyncio.Task[None]] = set()
         self._asking = PriorityLock()
+        self.clock = DatabaseClock()
+        self.dropped = 0
+        """Slots given up because they were stale when this process got to them."""
+
+    @property
+    def lead(self) -> float:
+        return min(MAX_LEAD, max(MIN_LEAD, 1.5 * self.clock.round_trip))
 
     async def acquire(self, priority: Priority, chat: ChatKey | None, *, new_message: bool) -> None:
         if chat is None:
@@ -108,7 +158,12 @@ class SharedSendBudget:
             if not urgent:
                 await self._asking.acquire(priority)
             try:
-                slot = await self.budgets.take(self.bot_id, self.interval, horizon)
+                sent = loop.time()
+                slot = await self.budgets.take(
+                    self.bot_id, self.interval, horizon, lead=self.lead, urgent=urgent
+                )
+                if slot.now:
+                    self.clock.sample(sent, loop.time(), slot.now)
             except Exception as exc:
                 slot = None
                 failing_since = failing_since or loop.time()
@@ -124,11 +179,22 @@ class SharedSendBudget:
                 await asyncio.sleep(0.1)
                 continue
             if slot.granted:
-                if slot.wait > 0:
-                    await asyncio.sleep(slot.wait)
-                return
+                if await self._on_time(slot.at):
+                    return
+                self.dropped += 1  # stale: another instance may be using the next ones
+                continue
             # Not yet: wait until the slot on offer is within this priority's horizon.
             await asyncio.sleep(max(MIN_POLL, slot.wait) * random.uniform(1.0, 1.2))
+
+    async def _on_time(self, at: float) -> bool:
+        """Sleep until the slot at ``at`` (database clock) has surely come; False if it is
+        already more than ``STALE_AFTER`` past (this process was too slow to use it)."""
+        loop = asyncio.get_running_loop()
+        slot, error = self.clock.local(at), self.clock.error
+        delay = slot + error - loop.time()  # never before the slot
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return loop.time() <= slot - error + STALE_AFTER
 
     def hold(self, chat: ChatKey | None, seconds: float) -> None:
         self.local.hold(chat, seconds)
