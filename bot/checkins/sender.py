@@ -1,12 +1,19 @@
 """Send claimed check-ins: paced by a token bucket, driven by an APScheduler interval job.
 
 One tick claims due check-ins in batches (``claim_due``, exactly once across instances) and
-sends each batch before claiming the next; each check-in is completed (rescheduled) once
-sent, and its claim is renewed while it waits, so a crash loses nothing: what a dead instance
-claimed is sent by another one when the claim's lease ends. Other instances share the work.
-Sends run concurrently (network latency must not set the pace) but start no faster than
-``rate`` per second: the rate limit, not the code, sets the pace. The clock and sleep are
-injectable so tests count sends per simulated second.
+sends each batch before claiming the next; each check-in is completed (rescheduled) the moment
+Telegram accepted it, and its claim is renewed while it waits, so a crash loses nothing: what a
+dead instance claimed is sent by another one when the claim's lease ends. Other instances
+share the work. Sends start no faster than ``rate`` per second.
+
+**One check-in in flight per process** (``concurrency`` 1): the next one starts only once the
+last one is recorded as sent. Telegram has no idempotency key, so a check-in that reached
+Telegram but was not yet recorded when its process died is sent again by another instance; one
+in flight keeps that to at most one message per killed process, and only when it dies in the
+few milliseconds between Telegram's answer and the record (docs/DEPLOY.md, section 8). With
+several instances their sends interleave, so the budget is still used; one instance alone
+sends about one check-in per round trip to Telegram. The clock and sleep are injectable so
+tests count sends per simulated second.
 
 A person who can't be reached (``Sender.send`` returned False: they blocked the bot) is
 marked inactive and their check-ins are paused; a person who left three check-ins
@@ -105,7 +112,7 @@ class CheckinSender:
         rate: float,
         grace: timedelta,
         batch: int | None = None,
-        concurrency: int = 32,
+        concurrency: int = 1,
         lease: timedelta = CLAIM_LEASE,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
