@@ -181,7 +181,7 @@ async def main(args: argparse.Namespace) -> None:
     results: list[Result] = []
     try:
         if "load" in only:
-            for n in (1, 2, 3):
+            for n in (int(k) for k in args.instances.split(",")):
                 results.append(
                     await run(pg, "load", n, args.people, args.checkins, kill=False, flows=0)
                 )
@@ -203,4 +203,5 @@ if __name__ == "__main__":
     parser.add_argument("--people", type=int, default=300)
     parser.add_argument("--flows", type=int, default=20, help="plans and set-ups, each")
     parser.add_argument("--only", default="load,kill")
+    parser.add_argument("--instances", default="1,2,3", help="instance counts of the load runs")
     asyncio.run(main(parser.parse_args()))
