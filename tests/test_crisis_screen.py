@@ -98,3 +98,18 @@ def test_the_classifier_vetoes_only_when_sure(engine: Engine) -> None:
 )
 def test_language_guess(text: str, language: str) -> None:
     assert language_of(text) == language
+
+
+@pytest.mark.parametrize("text", ["the the the", "ok ok ok ok", "hmm"])
+def test_one_word_said_over_and_over_never_raises_the_alarm_alone(
+    engine: Engine, text: str
+) -> None:
+    # The meaning model has nothing to go on in a single word, repeated or not.
+    check = engine.crisis.check(text)
+    assert check.signal is None
+
+
+def test_tapering_by_cutting_myself_down_is_not_self_harm(engine: Engine) -> None:
+    text = "how do i come off methadone safely rather than just cutting myself down"
+    assert engine.crisis.check(text).signal is None
+    assert engine.crisis.check("i keep cutting myself on my arms again").signal is not None

@@ -88,3 +88,33 @@ def test_fresh_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen) -> Non
     calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
     assert info_alarms / len(info) <= INFORMATIONAL_ALARM_CEILING["heldout"]
     assert calm_alarms / len(calm) <= FRESH_CALM_ALARM_CEILING
+
+
+ROUND4_RECALL_FLOOR = {"dev": 0.96, "heldout": 0.985}
+"""Round 4 (written in session 4 by a third outside tester, harder on purpose: understated,
+mixed with ordinary questions, long posts, heavy typos): measured 96.6% (dev, tuned on) and
+99.2% (held-out, never tuned on), every message in every form."""
+ROUND4_CALM_ALARM_CEILING = 0.20
+"""Past, idiom, news and ordinary messages of round 4: measured 10% (dev) and 15% (held-out,
+mostly idioms: "going to be the death of me"). SPEC wants them quiet: this may only go down."""
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_round4_crisis_set_recall(screen: CrisisScreen, split: str) -> None:
+    caught = total = 0
+    for case in load("r4_positive", split):
+        for _form, text in variants(case):
+            total += 1
+            caught += screen.check(text).signal is not None
+    assert caught / total >= ROUND4_RECALL_FLOOR[split], f"{split}: {caught / total:.1%}"
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_round4_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen, split: str) -> None:
+    cases = load("r4_adjacent", split)
+    info = [c for c in cases if c.category == "informational"]
+    calm = [c for c in cases if c.category != "informational"]
+    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
+    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
+    assert info_alarms / len(info) <= INFORMATIONAL_ALARM_CEILING[split]
+    assert calm_alarms / len(calm) <= ROUND4_CALM_ALARM_CEILING

@@ -26,7 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 import numpy as np  # noqa: E402
-from train_classifiers import Examples, intent_arrays, realistic_calibration  # noqa: E402
+from train_classifiers import (  # noqa: E402
+    REALISTIC_CLASSIFIER_WEIGHT,
+    Examples,
+    intent_arrays,
+    realistic_calibration,
+)
 
 from bot.catalog import Catalog  # noqa: E402
 from bot.understanding.confidence import OUT_OF_SCOPE, features  # noqa: E402
@@ -51,7 +56,7 @@ class FoldRankers:
         for intent, phrases in examples.items():
             train.add(phrases, intent)
         for text, label in realistic:
-            train.add([text], label)
+            train.add([text], label, REALISTIC_CLASSIFIER_WEIGHT)
         arrays = intent_arrays(catalog, train, dict(examples))
         embedder = shared_embedder()
         self.rankers = Rankers(
