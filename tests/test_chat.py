@@ -103,7 +103,13 @@ def test_suggestions_are_listed_once_as_choices(tmp_path: Path) -> None:
     text = chat(["hmm maybe meds or methadone or bupe", "/quit"], tmp_path)
     reply = text[text.index("Did you mean") :]
     reply = reply[: reply.index("\n> ")]
-    assert "[1] Myths about MOUD" in reply
+    choices = [
+        line.split("] ", 1)[1] for line in reply.splitlines() if line.strip().startswith("[")
+    ]
+    assert choices[0] != "Skip" and "Myths about MOUD" in choices
+    # Each suggestion once, as a numbered choice, never also as a "1." list in the text.
+    suggested = choices[: choices.index("None of these")]
+    assert len(suggested) == len(set(suggested))
     assert reply.count("Myths about MOUD") == 1 and "1. " not in reply
 
 
