@@ -28,12 +28,13 @@ from bot.crisis.semantic import CrisisClassifier
 from bot.understanding.message import Message
 from bot.understanding.text import normalize
 
-LEXICON_VETO = 0.05
+LEXICON_VETO = 0.1
 """Below this P(crisis) the classifier overrules a lexicon hit (past, idiom, news). Low on
 purpose: on the development sets a veto at 0.3 also silenced "im thinking about suicide again"
-(the classifier has seen "suicide" mostly in questions about it). At 0.1 it cost 17 of 801
-crisis messages of the development sets (round 4 included); at 0.05, 13, for one more alarm on
-an informational question (2 of 229) and 4 more on past, idiom and news (26 of 499)."""
+(the classifier has seen "suicide" mostly in questions about it). At 0.1 it silences none of the
+801 crisis messages of the development sets (round 4 included): those it misread as calm are
+held by firm rules. At 0.05, questions about an overdose ("if i ever find someone not breathing,
+what do i do first?") raised the alarm: 4 more of the realistic calibration questions."""
 GUARD_OVERRIDE = 0.95
 """A classifier this sure raises the alarm even where a lexicon guard read the message as a
 question or a worry ("i did too much, scared im gonna die")."""
