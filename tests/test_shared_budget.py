@@ -5,6 +5,7 @@ a 429 seen by one instance holds them all."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -15,7 +16,7 @@ import pytest
 from bot.storage import Store
 from bot.storage.budget import Slot
 from bot.telegram.budget import Priority
-from bot.telegram.shared_budget import SharedSendBudget
+from bot.telegram.shared_budget import CRISIS_RESERVE, JITTER_MARGIN, SharedSendBudget
 
 pytestmark = pytest.mark.postgres
 BOT = 99
@@ -102,7 +103,90 @@ async def test_a_slot_stale_when_its_process_gets_to_it_is_dropped_never_used_la
                 time.sleep(0.5)  # noqa: ASYNC251 - the whole process stalls, slot in hand
         return slot
 
-    budget.budgets = SimpleNamespace(take=take, pause=store_budget.pause)
+    async def take_crisis(*args: Any, **kwargs: Any) -> Slot:
+        slot: Slot = await store_budget.take_crisis(*args, **kwargs)
+        if slot.granted:
+            taken.append(slot)
+            if len(taken) == 1:
+                time.sleep(0.5)  # noqa: ASYNC251 - the whole process stalls, slot in hand
+        return slot
+
+    budget.budgets = SimpleNamespace(take=take, take_crisis=take_crisis, pause=store_budget.pause)
     await budget.acquire(Priority.CRISIS, 20, new_message=True)
     assert budget.dropped == 1  # the first slot passed while the process stood still
     assert len(taken) == 2 and taken[1].at > taken[0].at  # a fresh one was taken and used
+
+
+def most_in_a_second(times: list[float]) -> int:
+    """The most slot times in any half-open second [t, t + 1). Less a microsecond: slot
+    times are sums of intervals in float8 seconds since the epoch, good to about 0.2 us."""
+    times = sorted(times)
+    return max(sum(1 for u in times if t <= u < t + 1.0 - 1e-6) for t in times) if times else 0
+
+
+async def test_a_crisis_reply_takes_the_crisis_lane_when_answers_booked_the_main_one(
+    budgets: list[SharedSendBudget],
+) -> None:
+    budget = budgets[0]
+    store = budget.budgets
+    bot = BOT + 2
+    await store.take(bot, budget.interval, 0.0)  # the token's row (the first ask creates it)
+    answers = []
+    while True:  # answers book every main-lane slot they may (a quarter of a second ahead)
+        slot = await store.take(bot, budget.interval, 0.25)
+        if not slot.granted:
+            break
+        answers.append(slot)
+    assert len(answers) >= 2
+    crisis = await store.take_crisis(bot, budget.interval, budget.crisis_interval)
+    assert crisis.granted and crisis.crisis_lane
+    # Ahead of every answer already booked: it does not queue behind them.
+    assert crisis.at <= min(a.at for a in answers) + budget.interval
+    assert crisis.at < max(a.at for a in answers)
+
+
+async def test_crisis_replies_beyond_the_lane_overflow_into_the_main_lane(
+    budgets: list[SharedSendBudget],
+) -> None:
+    budget = budgets[1]
+    store = budget.budgets
+    bot = BOT + 3
+    await store.take(bot, budget.interval, 0.0)  # the token's row
+    slots = [
+        await store.take_crisis(bot, budget.interval, budget.crisis_interval) for _ in range(6)
+    ]
+    assert all(s.granted for s in slots)
+    assert any(s.crisis_lane for s in slots)
+    assert not all(s.crisis_lane for s in slots)  # a burst is not held to 2 a second
+    lane = [s.at for s in slots if s.crisis_lane]
+    assert all(b - a >= budget.crisis_interval - 1e-6 for a, b in itertools.pairwise(lane))
+
+
+async def test_answers_check_ins_and_crisis_replies_together_never_exceed_the_budget(
+    budgets: list[SharedSendBudget],
+) -> None:
+    """Whoever asks, from whichever instance, the slots handed out (by the database's clock)
+    never put more than the budget less its jitter margin in any one second: the main lane's
+    share plus the crisis lane's."""
+    bot = BOT + 4
+    budget = budgets[0]
+    granted: list[Slot] = []
+    await budget.budgets.take(bot, budget.interval, 0.0)  # the token's row
+
+    async def ask(i: int) -> None:
+        store = budgets[i % 3].budgets
+        if i % 4 == 0:
+            slot = await store.take_crisis(bot, budget.interval, budget.crisis_interval)
+        else:
+            slot = await store.take(bot, budget.interval, 1e9)  # booked however far ahead
+        assert slot.granted
+        granted.append(slot)
+
+    await asyncio.gather(*(ask(i) for i in range(120)))
+    assert len(granted) == 120
+    main = [s.at for s in granted if not s.crisis_lane]
+    lane = [s.at for s in granted if s.crisis_lane]
+    assert lane  # crisis replies did use their lane
+    assert most_in_a_second(lane) <= CRISIS_RESERVE
+    assert most_in_a_second(main) <= BUDGET - JITTER_MARGIN - CRISIS_RESERVE
+    assert most_in_a_second([s.at for s in granted]) <= BUDGET - JITTER_MARGIN

@@ -4,6 +4,12 @@ Slots are handed out GCRA-style: each grant takes the next free slot and moves i
 interval, so grants are spaced evenly whichever instance asks, and no more than the budget
 fits in any one second. A flood wait (``429 retry_after``) moves every later slot past it.
 Times are the database's clock (seconds since the epoch), the one clock all instances share.
+
+Two lanes share the row. ``next_slot`` is everyone's (answers, check-ins, crisis replies);
+``crisis_slot`` is a small lane of its own that only crisis replies take (:meth:`take_crisis`),
+so a crisis reply finds a slot at once even when answers have booked every slot of the main
+lane ahead. Each lane is spaced by its own interval, so no second holds more than the sum of
+the two rates, whoever asks.
 """
 
 from __future__ import annotations
@@ -28,6 +34,37 @@ _TAKE = text(
     SELECT cur.slot, cur.now, EXISTS (SELECT 1 FROM taken) AS granted FROM cur
     """
 )
+_TAKE_CRISIS = text(
+    f"""
+    WITH row AS (
+        SELECT bot_id, next_slot, crisis_slot, paused_until, {_NOW} AS now
+        FROM send_budget WHERE bot_id = :b FOR UPDATE
+    ), cur AS (
+        SELECT bot_id, now, greatest(next_slot, paused_until, now + :l) AS slot,
+            greatest(crisis_slot, paused_until, now + :l) AS crisis
+        FROM row
+    ), taken AS (
+        UPDATE send_budget AS s SET
+            crisis_slot = CASE WHEN cur.crisis < cur.slot
+                THEN cur.crisis + :ci ELSE s.crisis_slot END,
+            next_slot = CASE WHEN cur.crisis < cur.slot
+                THEN s.next_slot ELSE cur.slot + :i END
+        FROM cur WHERE s.bot_id = cur.bot_id
+        RETURNING s.bot_id
+    )
+    SELECT least(cur.slot, cur.crisis) AS slot, cur.now, EXISTS (SELECT 1 FROM taken) AS granted,
+        cur.crisis < cur.slot AS lane
+    FROM cur
+    """
+)
+"""A crisis reply's slot: the main lane's when it is free as soon (the crisis lane stays
+for the next one), else the crisis lane's next one when that comes first. Always granted,
+however far away."""
+
+_CREATE = text(
+    "INSERT INTO send_budget (bot_id, next_slot, paused_until, crisis_slot) "
+    "VALUES (:b, 0, 0, 0) ON CONFLICT DO NOTHING"
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +74,8 @@ class Slot:
     granted: bool
     at: float
     now: float
+    crisis_lane: bool = False
+    """Taken from the crisis lane (not the main one)."""
 
     @property
     def wait(self) -> float:
@@ -74,18 +113,29 @@ class SendBudgets:
         async with (self.urgent if urgent else self.db).write() as conn:
             row = (await conn.execute(_TAKE, params)).first()
             if row is None:
-                await conn.execute(
-                    text(
-                        "INSERT INTO send_budget (bot_id, next_slot, paused_until) "
-                        "VALUES (:b, 0, 0) ON CONFLICT DO NOTHING"
-                    ),
-                    {"b": bot_id},
-                )
+                await conn.execute(_CREATE, {"b": bot_id})
                 return Slot(False, 0.0, 0.0)  # asked again at once
         slot, now, granted = float(row.slot), float(row.now), bool(row.granted)
         if granted:
             return Slot(True, slot, now)
         return Slot(False, slot - horizon - lead, now)
+
+    async def take_crisis(
+        self, bot_id: int, interval: float, crisis_interval: float, *, lead: float = 0.0
+    ) -> Slot:
+        """A crisis reply's slot, always granted: the crisis lane's next slot (spaced
+        ``crisis_interval``) or the main lane's (spaced ``interval``), whichever comes first.
+
+        Answers and check-ins never take the crisis lane, so it is free at once unless crisis
+        replies used it within the last ``crisis_interval``. Through the urgent pool.
+        """
+        params = {"b": bot_id, "i": interval, "ci": crisis_interval, "l": lead}
+        async with self.urgent.single() as conn:
+            row = (await conn.execute(_TAKE_CRISIS, params)).first()
+            if row is None:
+                await conn.execute(_CREATE, {"b": bot_id})
+                return Slot(False, 0.0, 0.0)  # asked again at once
+        return Slot(bool(row.granted), float(row.slot), float(row.now), bool(row.lane))
 
     async def pause(self, bot_id: int, seconds: float) -> None:
         """Telegram asked for a flood wait: no instance sends before it ends."""

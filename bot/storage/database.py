@@ -306,12 +306,33 @@ class Database:
                     yield conn
 
     @asynccontextmanager
-    async def read(self, *, snapshot: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A read; ``snapshot`` keeps several statements consistent with each other."""
+    async def single(self) -> AsyncIterator[AsyncConnection]:
+        """One statement that is a transaction by itself. PostgreSQL: autocommit, so no
+        BEGIN and COMMIT round trips around it (a crisis reply's read and send slot, where
+        each round trip counts); SQLite: a write transaction."""
+        if not self.pg:
+            async with self.write() as conn:
+                yield conn
+            return
+        with self.errors():
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield conn
+
+    @asynccontextmanager
+    async def read(
+        self, *, snapshot: bool = False, single: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        """A read; ``snapshot`` keeps several statements consistent with each other.
+
+        ``single``: one statement (PostgreSQL: autocommit, no BEGIN and ROLLBACK round trips).
+        """
         with self.errors():
             async with self.engine.connect() as conn:
                 if not self.pg and not snapshot:
                     await conn.execution_options(sqlite_begin="NONE")
+                elif self.pg and single and not snapshot:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
                 yield conn
 
     def insert(self, table: Table) -> Any:

@@ -187,12 +187,14 @@ inbox = Table(
 send_budget = Table(
     "send_budget",
     metadata,
-    # One row per bot token, shared by every instance (PostgreSQL): the next free send slot
-    # and the end of a flood wait Telegram asked for (seconds since the epoch, by the
-    # database's clock).
+    # One row per bot token, shared by every instance (PostgreSQL): the next free send slot,
+    # the next free slot of the crisis lane (a few a second only crisis replies take) and the
+    # end of a flood wait Telegram asked for (seconds since the epoch, by the database's
+    # clock).
     Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
     Column("next_slot", Float, nullable=False, server_default="0"),
     Column("paused_until", Float, nullable=False, server_default="0"),
+    Column("crisis_slot", Float, nullable=False, server_default="0"),
 )
 
 PERSONAL_TABLES: tuple[Table, ...] = (

@@ -9,10 +9,14 @@ limit) and takes every message's overall slot from one row in the database
 
 * slots are spaced ``1 / rate`` apart whichever instance asks, so no sliding second holds more
   than the budget (``SEND_BUDGET``, 25 by default, less a margin for network jitter);
-* **crisis replies** take the next slot however far away it is; **answers** take one up to a
-  quarter of a second ahead (so a crisis reply finds at most that much booked before it);
-  **check-ins** take only a slot that is free now: they use what live traffic leaves, and a
-  crisis reply never queues behind them;
+* **a crisis lane**: ``CRISIS_RESERVE`` slots a second (2) are kept out of the main lane for
+  crisis replies alone (a second column of the row, spaced ``1 / CRISIS_RESERVE``). Answers
+  and check-ins share the rest, so the total in any second stays what it was, and a crisis
+  reply finds a slot free at once however far ahead the answers booked theirs;
+* **crisis replies** take the crisis lane's next slot or the main lane's, whichever comes
+  first (a burst of crisis messages overflows into the main lane), however far away it is;
+  **answers** take one up to a quarter of a second ahead; **check-ins** take only a slot that
+  is free now: they use what live traffic leaves, and a crisis reply never queues behind them;
 * a ``429 retry_after`` seen by any instance moves every instance's next slot past the wait;
 * **a slot is used on time or not at all**: slots are handed out a little ahead (``lead``, about
   a database round trip and a half), the sender sleeps until its slot by the database's clock, and a
@@ -44,6 +48,9 @@ log = logging.getLogger(__name__)
 JITTER_MARGIN = 3.0
 """Messages a second kept back from the budget, so network jitter between the moment a slot is
 granted and the moment Telegram receives the message cannot squeeze one more into a second."""
+CRISIS_RESERVE = 2.0
+"""Messages a second of the budget only crisis replies may take (the crisis lane). Answers and
+check-ins share ``budget - JITTER_MARGIN - CRISIS_RESERVE``."""
 HORIZON: dict[Priority, float] = {
     Priority.CRISIS: float("inf"),
     Priority.REPLY: 0.25,
@@ -128,7 +135,11 @@ class SharedSendBudget:
 
     def __init__(self, store: Any, bot_id: int, budget: float = 25.0) -> None:
         rate = max(1.0, budget - JITTER_MARGIN)
-        self.interval = 1.0 / rate
+        reserve = min(CRISIS_RESERVE, rate / 4)
+        self.interval = 1.0 / (rate - reserve)
+        """The main lane's spacing (answers, check-ins, crisis replies overflowing)."""
+        self.crisis_interval = 1.0 / reserve
+        """The crisis lane's spacing: no second holds more than ``reserve`` of its slots."""
         self.bot_id = bot_id
         self.budgets = store.budget
         # Per chat and per group, as one process would; the overall limit is the shared row.
@@ -159,9 +170,14 @@ class SharedSendBudget:
                 await self._asking.acquire(priority)
             try:
                 sent = loop.time()
-                slot = await self.budgets.take(
-                    self.bot_id, self.interval, horizon, lead=self.lead, urgent=urgent
-                )
+                if urgent:
+                    slot = await self.budgets.take_crisis(
+                        self.bot_id, self.interval, self.crisis_interval, lead=self.lead
+                    )
+                else:
+                    slot = await self.budgets.take(
+                        self.bot_id, self.interval, horizon, lead=self.lead
+                    )
                 if slot.now:
                     self.clock.sample(sent, loop.time(), slot.now)
             except Exception as exc:

@@ -1,0 +1,27 @@
+"""The send budget's crisis lane: a few slots a second only crisis replies may take.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("send_budget") as batch:
+        batch.add_column(
+            sa.Column("crisis_slot", sa.Float, nullable=False, server_default="0"),
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("send_budget") as batch:
+        batch.drop_column("crisis_slot")
