@@ -176,10 +176,11 @@ class Conversation:
     async def flow_of(self, chat_id: int, *, urgent: bool = False) -> tuple[Flow, str] | None:
         """The flow waiting for this chat's next text and its state, if any."""
         found = await self._urgent_or_not(urgent).flows.get(chat_id)
-        if found is None:
-            return None
-        flow = self._flows.get(found.kind)
-        return None if flow is None else (flow, found.state)
+        return None if found is None else self._flow_named(found.kind, found.state)
+
+    def _flow_named(self, kind: str | None, state: str) -> tuple[Flow, str] | None:
+        flow = self._flows.get(kind) if kind else None
+        return None if flow is None else (flow, state)
 
     # ----------------------------------------------------------------- people
     def cached_user(self, chat_id: int) -> Any:
@@ -242,7 +243,10 @@ class Conversation:
         """The person's safety plan as text (private chats only), or None."""
         if not chat.private:
             return None
-        plan = await self._urgent_or_not(urgent).plans.get(chat.id)
+        return self._render_plan(await self._urgent_or_not(urgent).plans.get(chat.id))
+
+    @staticmethod
+    def _render_plan(plan: dict[str, list[str]] | None) -> str | None:
         if plan and any(plan.values()):
             from bot.safety_plan import SafetyPlan, render
 
@@ -317,22 +321,19 @@ class Conversation:
     async def _crisis_text(
         self, chat: Chat, text: str, decision: Decision, context: Context, *, known: bool
     ) -> list[Reply]:
-        """A crisis message: help first; only reads (the person's country, their plan).
+        """A crisis message: help first; one read (the person's country, their plan, their
+        flow, in one statement: in a burst every wait for the database is long).
 
         Nothing is written before the reply is built: the person's row and the counters wait
         (the counters flush in the background), except a flow that keeps the text (the safety
         plan's warning signs), which saves it with the reply.
         """
-        urgent = self._urgent_or_not(True)
-        # The three reads at once: in a burst every wait for the database is long.
-        stored, plan_text, current = await asyncio.gather(
-            urgent.people.get(chat.id) if not known else _nothing(),
-            self._plan_text(chat, urgent=True),
-            self.flow_of(chat.id, urgent=True) if chat.private else _nothing(),
-        )
-        if stored is not None and getattr(stored, "country", None):
-            context = self._with_audience(chat, text, self._context_of(chat, stored))
+        facts = await self._urgent_or_not(True).crisis.facts(chat.id)
+        if facts.country and not known:
+            context = self._with_audience(chat, text, self._context_of(chat, facts))
             decision = self.engine.decide(text, context)
+        plan_text = self._render_plan(facts.plan) if chat.private else None
+        current = self._flow_named(facts.flow_kind, facts.flow_state) if chat.private else None
         replies = self._crisis_reply(chat, text, decision, context, plan_text)
         self.counters.add_later("message")
         if current is not None and current[0].accepts_crisis_text:
@@ -374,25 +375,14 @@ class Conversation:
             return []
         if not chat.private and not await self.store.groups.crisis_watch(chat.id):
             return []
-        if cached is None:
-            context, decision = await self._with_stored_country(chat, text, context, decision)
-        return await self._crisis(chat, text, decision, context)
-
-    async def _with_stored_country(
-        self, chat: Chat, text: str, context: Context, decision: Decision
-    ) -> tuple[Context, Decision]:
-        """The crisis decision again with the stored country (one read, no write)."""
-        stored = await self._urgent_or_not(True).people.get(chat.id)
-        if stored is None or not getattr(stored, "country", None):
-            return context, decision
-        context = self._with_audience(chat, text, self._context_of(chat, stored))
-        return context, self.engine.decide(text, context)
-
-    async def _crisis(
-        self, chat: Chat, text: str, decision: Decision, context: Context
-    ) -> list[Reply]:
-        # The plan is read only now: one query on crisis instead of on every message.
-        plan_text = await self._plan_text(chat, urgent=True)
+        # The stored country and the plan are read only now, in one statement: one query on
+        # crisis instead of on every message.
+        facts = await self._urgent_or_not(True).crisis.facts(chat.id)
+        if cached is None and facts.country:
+            # The crisis decision again with the stored country.
+            context = self._with_audience(chat, text, self._context_of(chat, facts))
+            decision = self.engine.decide(text, context)
+        plan_text = self._render_plan(facts.plan) if chat.private else None
         return self._crisis_reply(chat, text, decision, context, plan_text)
 
     def _crisis_reply(
@@ -703,10 +693,6 @@ class Conversation:
                 return [Reply(texts.FORGET_DONE)]
             return [Reply(texts.FORGET_FINISHING)]
         return [Reply(texts.FORGET_KEPT)]
-
-
-async def _nothing() -> None:
-    return None
 
 
 _ActionMethod = Any

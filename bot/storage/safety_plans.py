@@ -27,6 +27,21 @@ def check_plan(plan: Any) -> None:
             raise ValueError("safety plan items must be text")
 
 
+def parse_plan(raw: str | None) -> dict[str, list[str]] | None:
+    """A stored plan's JSON as a plan (None: none). Unreadable: CorruptRowError."""
+    if raw is None:
+        return None
+    try:
+        plan = json.loads(raw)
+        check_plan(plan)
+    except (ValueError, TypeError):
+        log.warning("a stored safety plan is unreadable (content not logged)")
+        raise CorruptRowError(
+            "the saved safety plan could not be read; it can be written again"
+        ) from None
+    return plan  # type: ignore[no-any-return]
+
+
 class SafetyPlans:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -39,17 +54,7 @@ class SafetyPlans:
                     select(safety_plans.c.plan).where(safety_plans.c.chat_id == chat_id)
                 )
             ).scalar()
-        if raw is None:
-            return None
-        try:
-            plan = json.loads(raw)
-            check_plan(plan)
-        except (ValueError, TypeError):
-            log.warning("a stored safety plan is unreadable (content not logged)")
-            raise CorruptRowError(
-                "the saved safety plan could not be read; it can be written again"
-            ) from None
-        return plan  # type: ignore[no-any-return]
+        return parse_plan(raw)
 
     async def save(self, chat_id: int, plan: dict[str, list[str]]) -> None:
         check_plan(plan)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.storage.budget import SendBudgets
 from bot.storage.checkins import Checkins
 from bot.storage.counters import Counters
+from bot.storage.crisis_reads import CrisisReads
 from bot.storage.database import (
     Database,
     coordination_engine,
@@ -56,6 +57,7 @@ class Urgent:
         self.people = People(db)
         self.plans = SafetyPlans(db)
         self.flows = Flows(db)
+        self.crisis = CrisisReads(db)
         self.inbox = Inbox(db, updates, coord)
 
 
@@ -78,6 +80,7 @@ class Store:
         self.counters = Counters(self.db)
         self.updates = Updates(self.db)
         self.flows = Flows(self.db)
+        self.crisis = CrisisReads(self.db)
         self.inbox = Inbox(self.db, self.updates, self.coord)
         self.urgent_db = (
             Database(urgent_engine(target), target, busy_timeout)
