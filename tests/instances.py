@@ -68,19 +68,29 @@ def chat_of(update: dict[str, Any]) -> int:
 
 
 class Proxy:
-    """Round robin per chat over the instances; a refused connection tries the next one."""
+    """Round robin per chat over the instances; a refused connection tries the next one.
+
+    ``arrived``: per chat, when each update reached the proxy, which hands it on at once (its
+    own pool has no connection limit, like a load balancer's), so this is when the bot got
+    it. The time from there to the reply is the bot's own; the time before it is spent in
+    the sender's queue (:class:`Telegram` keeps 100 connections, as Telegram keeps up to
+    ``max_connections``, each busy until the bot answers 200).
+    """
 
     def __init__(self, ports: list[int]) -> None:
         self.ports = ports
         self.down: set[int] = set()
         self.turn: dict[int, int] = {}
         self.hops: dict[int, list[int]] = {}
+        self.arrived: dict[int, list[float]] = {}
         self.port = free_port()
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=30), connector=aiohttp.TCPConnector(limit=0)
+        )
         app = web.Application()
         app.router.add_post("/tg", self._forward)
         self._runner = web.AppRunner(app, access_log=None)
@@ -97,6 +107,7 @@ class Proxy:
         assert self._session is not None
         body = await request.read()
         chat = chat_of(json.loads(body))
+        self.arrived.setdefault(chat, []).append(time.monotonic())
         for _ in range(len(self.ports)):
             index = self.turn.get(chat, chat) % len(self.ports)
             self.turn[chat] = index + 1
@@ -122,6 +133,8 @@ class Telegram:
         self._session: aiohttp.ClientSession | None = None
         self.retries = 0
         self.sent = Sent(api)
+        self.arrived: dict[int, list[float]] | None = None
+        """The proxy's arrival times (:attr:`Proxy.arrived`), when the caller wants them."""
 
     async def __aenter__(self) -> Telegram:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
@@ -158,6 +171,8 @@ class Outcome:
     kind: str
     ok: bool = False
     latencies: list[float] = field(default_factory=list)
+    in_bot: list[float] = field(default_factory=list)
+    """From the update's arrival at the proxy (at the bot) to the reply, when known."""
     detail: str = ""
 
 
@@ -192,13 +207,24 @@ class Sent:
 
 
 async def step(
-    tg: Telegram, chat_id: int, update: dict[str, Any], expect: int, timeout: float
+    tg: Telegram,
+    chat_id: int,
+    update: dict[str, Any],
+    expect: int,
+    timeout: float,
+    in_bot: list[float] | None = None,
 ) -> float:
-    """Send one update; wait until the chat has ``expect`` more messages; the reply time."""
+    """Send one update; wait until the chat has ``expect`` more messages; the reply time.
+
+    ``in_bot``: gets the time from the update's first arrival at the proxy to the reply."""
     before = len(tg.sent.of(chat_id))
     start = time.monotonic()
     await tg.post(update)
     sent = await tg.sent.wait(chat_id, before + expect, timeout)
+    if in_bot is not None and tg.arrived is not None:
+        arrived = [t for t in tg.arrived.get(chat_id, []) if t >= start]
+        if arrived:
+            in_bot.append(float(sent[before].at - arrived[0]))
     return float(sent[before].at - start)
 
 
@@ -264,7 +290,9 @@ async def question_person(tg: Telegram, chat_id: int, text: str, timeout: float)
     out = Outcome(chat_id, "crisis" if text == CRISIS else "question")
     try:
         out.latencies.append(
-            await step(tg, chat_id, tg.api.message_update(chat_id, text), 1, timeout)
+            await step(
+                tg, chat_id, tg.api.message_update(chat_id, text), 1, timeout, in_bot=out.in_bot
+            )
         )
         out.ok = True
     except AssertionError as exc:
