@@ -110,7 +110,7 @@ class SendBudgets:
         while it runs, so instances asking at once queue for microseconds, not round trips.
         """
         params = {"b": bot_id, "i": interval, "h": min(horizon, 1e9), "l": lead}
-        async with (self.urgent if urgent else self.db).write() as conn:
+        async with (self.urgent if urgent else self.db).single() as conn:
             row = (await conn.execute(_TAKE, params)).first()
             if row is None:
                 await conn.execute(_CREATE, {"b": bot_id})
@@ -139,7 +139,7 @@ class SendBudgets:
 
     async def pause(self, bot_id: int, seconds: float) -> None:
         """Telegram asked for a flood wait: no instance sends before it ends."""
-        async with self.db.write() as conn:
+        async with self.db.single() as conn:
             await conn.execute(
                 text(
                     f"UPDATE send_budget SET paused_until = greatest(paused_until, {_NOW} + :s) "
