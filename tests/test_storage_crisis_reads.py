@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from bot.config import Settings
 from bot.conversation import Chat, Conversation
+from bot.decision import Context
 from bot.features import safety_plan
 from bot.storage import Store
 from bot.storage.crisis_reads import CrisisFacts
@@ -84,3 +85,23 @@ async def test_a_crisis_reply_to_someone_not_seen_yet_takes_one_read(
     other = Conversation(engine, sqlite_store, Settings(default_country="GB"))
     (same,) = await other.handle_text(Chat(41, "private", 41), CRISIS)
     assert same.text == reply.text
+
+
+def test_the_check_on_arrival_agrees_with_the_answer(engine: Engine) -> None:
+    """``is_crisis`` (every webhook update, as it arrives) runs the crisis check alone; it
+    must say crisis exactly when answering the message would give the crisis reply."""
+    from crisis_sets import adjacent, positives
+
+    conv = Conversation(engine, None, Settings(default_country="US"))
+    cases = positives("dev")[::7] + adjacent("dev")[::7]
+    texts = [c.text for c in cases] + [
+        "how does naloxone work",
+        "what is methadone",
+        "",
+        "hi",
+        "i want to kill myself tonight",
+    ]
+    assert len(texts) > 50
+    for text in texts:
+        wanted = engine.decide(text, Context(country="US")).kind == "crisis"
+        assert conv.is_crisis(text) == wanted, text

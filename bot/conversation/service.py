@@ -295,7 +295,19 @@ class Conversation:
 
     def is_crisis(self, text: str) -> bool:
         """Whether a text gets a crisis reply, from the text alone (no storage): lets the
-        transport put a crisis message ahead of others before it is even stored."""
+        transport put a crisis message ahead of others before it is even stored.
+
+        Every webhook update gets this as it arrives, so it runs the crisis check alone, as
+        ``decide`` runs it first, without ranking intents for an answer (a few times the
+        cost, paid again when the message is answered): in a burst of questions it keeps
+        the event loop free for the crisis message among them.
+        """
+        check = getattr(self.engine, "crisis", None)
+        semantic = getattr(self.engine, "semantic", None)
+        if check is not None and semantic is not None:
+            from bot.understanding.message import Message
+
+            return check.check(Message.read(text, semantic.embedder)).signal is not None
         context = Context(country=self.settings.default_country, sources_limit=SOURCES_LIMIT)
         return self.engine.decide(text, context).kind == "crisis"
 
