@@ -15,7 +15,7 @@ from telegram import Update
 
 from bot.storage import Store
 from bot.telegram.handlers import UpdateClaims
-from bot.telegram.inbox import ORDINARY_AT_ONCE, InboxWorker
+from bot.telegram.inbox import ORDINARY_AT_ONCE, InboxWorker, OrdinaryGate
 
 CRISIS = "i want to end it all tonight"
 BOT = 5
@@ -82,3 +82,30 @@ async def test_a_crisis_update_is_handled_ahead_of_a_saturated_queue(store: Stor
     await worker.stop()
     # Its row is gone once handled; the chat's earlier one waits for its turn as before.
     assert not await store.inbox.accept(BOT, 300, "{}", chat_id=9000, lease=worker.lease)
+
+
+async def test_ordinary_work_waits_while_a_crisis_reply_is_on_its_way() -> None:
+    gate = OrdinaryGate(hold=30.0)
+    gate.begin_urgent(1)
+    started: list[int] = []
+
+    async def ordinary() -> None:
+        async with gate.turn(2):
+            started.append(2)
+
+    task = asyncio.create_task(ordinary())
+    async with gate.turn(1):  # the crisis update itself never waits
+        started.append(1)
+    await asyncio.sleep(0.05)
+    assert started == [1]  # the ordinary one has not started its work
+    gate.end(1)  # the crisis reply was sent
+    await asyncio.wait_for(task, 5.0)
+    assert started == [1, 2]
+
+
+async def test_a_crisis_reply_stuck_in_a_flood_wait_holds_ordinary_work_only_briefly() -> None:
+    gate = OrdinaryGate(hold=0.05)
+    gate.begin_urgent(1)  # never ends
+    async with asyncio.timeout(5.0):
+        async with gate.turn(2):
+            pass

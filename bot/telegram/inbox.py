@@ -55,21 +55,49 @@ ACCEPT_BATCH = 200
 """Ordinary updates stored in one transaction at most."""
 
 
+CRISIS_HOLD = 1.0
+"""At most this long, an ordinary update waits to start its work while a crisis update is
+being handled in this process (a crisis reply stuck in a flood wait holds nothing longer)."""
+
+
 class OrdinaryGate:
     """Ordinary updates take turns (``ORDINARY_AT_ONCE`` at a time); crisis updates, marked
     ``urgent`` when they arrive, never wait. Handlers hold a turn only while they read, decide
-    and write, not while their reply waits for a send slot."""
+    and write, not while their reply waits for a send slot.
 
-    def __init__(self, at_once: int = ORDINARY_AT_ONCE) -> None:
+    While a crisis update is being handled (until its reply is sent), ordinary updates start
+    no new work (up to ``CRISIS_HOLD``): the matching behind an answer is CPU work on the same
+    event loop, and every step of the crisis reply (its read, its send slot, its send) waits
+    for the loop behind whatever work is running. Ordinary replies already waiting for send
+    slots keep the send budget busy meanwhile.
+    """
+
+    def __init__(self, at_once: int = ORDINARY_AT_ONCE, hold: float = CRISIS_HOLD) -> None:
         self._turns = asyncio.Semaphore(at_once)
+        self.hold = hold
         self.urgent: set[int] = set()
         """Ids of crisis updates being handled by this process."""
+        self._calm = asyncio.Event()
+        self._calm.set()
+
+    def begin_urgent(self, update_id: int) -> None:
+        self.urgent.add(update_id)
+        self._calm.clear()
+
+    def end(self, update_id: int) -> None:
+        """The update was handled (its replies sent, or given up)."""
+        self.urgent.discard(update_id)
+        if not self.urgent:
+            self._calm.set()
 
     @contextlib.asynccontextmanager
     async def turn(self, update_id: int) -> AsyncIterator[None]:
         if update_id in self.urgent:
             yield
             return
+        if not self._calm.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._calm.wait(), self.hold)
         async with self._turns:
             yield
 
@@ -169,7 +197,7 @@ class InboxWorker:
                 lease=self.lease,
             )
         )
-        self.gate.urgent.add(update.update_id)
+        self.gate.begin_urgent(update.update_id)
         self._handle(update, stored)
         new: bool = await stored
         return new
@@ -197,7 +225,7 @@ class InboxWorker:
         finally:
             self.claims.taken.discard(update_id)
             self._handling.pop(update_id, None)
-            self.gate.urgent.discard(update_id)
+            self.gate.end(update_id)
         if stored is not None:
             # Handled while it was being stored: its row is deleted once it is there.
             try:
