@@ -49,6 +49,11 @@ grey") followed by a question ("how do I get him to carry naloxone?") is a quest
 told in a long post ends in it, or makes the whole message read as one (``ALARM``). On the
 realistic calibration questions, letting any sentence alarm raised 18 alarms in 772 questions,
 the last sentence alone 1, with the same crises caught on the development sets."""
+PIECE_WHOLE_FLOOR = 0.1
+"""...and only when the whole message leans that way at least this much. On the development
+sets, the crises that only their last sentence caught read 0.15-0.54 as a whole ("recipe ideas
+for someone in withdrawal? also i've been cutting again tonight"); an ordinary question whose
+last sentence read as alarming ("...until then what can I do to keep him a bit safer?") 0.06."""
 INFO = 0.5
 """P(info) at or above this (and no alarm) adds the crisis line on top of the answer."""
 
@@ -123,7 +128,8 @@ class CrisisClassifier:
         probs = self.probabilities(parts)
         crisis = probs[:, 2:].sum(axis=1)
         worst = int(np.argmax(crisis))
-        raised = bool(crisis[0] >= alarm or (len(parts) > 1 and crisis[-1] >= PIECE_ALARM))
+        last_alone = len(parts) > 1 and crisis[-1] >= PIECE_ALARM and crisis[0] >= PIECE_WHOLE_FLOOR
+        raised = bool(crisis[0] >= alarm or last_alone)
         p_info = float(probs[0, 1])
         return Reading(
             crisis=float(crisis[worst]),
