@@ -113,3 +113,35 @@ def test_tapering_by_cutting_myself_down_is_not_self_harm(engine: Engine) -> Non
     text = "how do i come off methadone safely rather than just cutting myself down"
     assert engine.crisis.check(text).signal is None
     assert engine.crisis.check("i keep cutting myself on my arms again").signal is not None
+
+
+def _reading_with(engine: Engine, whole: float, last: float, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The classifier's reading of a long message whose whole reads ``whole`` and whose last
+    sentence reads ``last`` (P(suicide)); the sentences between read calm."""
+    import numpy as np
+
+    classifier = engine.crisis.classifier
+    assert classifier is not None
+
+    def probabilities(texts):  # type: ignore[no-untyped-def]
+        rows = [[1 - whole, 0.0, whole, 0.0, 0.0]]
+        rows += [[1.0, 0.0, 0.0, 0.0, 0.0]] * (len(texts) - 2)
+        rows += [[1 - last, 0.0, last, 0.0, 0.0]]
+        return np.array(rows, dtype=np.float32)
+
+    monkeypatch.setattr(classifier, "probabilities", probabilities)
+    text = (
+        "I have been on methadone for a year and the clinic is fine. My sister says I should "
+        "taper soon. What do you think about it. And this is the last sentence of it all."
+    )
+    return classifier.read(text)
+
+
+def test_a_long_messages_last_sentence_alarms_alone_only_if_the_whole_leans_that_way(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.crisis.semantic import PIECE_ALARM, PIECE_WHOLE_FLOOR
+
+    assert _reading_with(engine, PIECE_WHOLE_FLOOR + 0.05, PIECE_ALARM, monkeypatch).alarm
+    assert not _reading_with(engine, PIECE_WHOLE_FLOOR - 0.05, 0.999, monkeypatch).alarm
+    assert not _reading_with(engine, 0.5, PIECE_ALARM - 0.05, monkeypatch).alarm
