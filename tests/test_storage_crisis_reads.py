@@ -105,3 +105,24 @@ def test_the_check_on_arrival_agrees_with_the_answer(engine: Engine) -> None:
     for text in texts:
         wanted = engine.decide(text, Context(country="US")).kind == "crisis"
         assert conv.is_crisis(text) == wanted, text
+
+
+@pytest.mark.postgres
+async def test_a_crisis_read_survives_pooled_connections_that_died_idle(pg_url: str) -> None:
+    """The urgent pool does not ping before each use: a connection that died while idle
+    (a database restart, an idle timeout) costs the read one more try, not the reply."""
+    from sqlalchemy import text
+
+    store = await Store.open(pg_url)
+    try:
+        await store.urgent.crisis.facts(1)  # the urgent pool's connections are open
+        async with store.db.write() as conn:  # from another pool: end every other session
+            await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                )
+            )
+        assert await store.urgent.crisis.facts(1) == CrisisFacts()
+    finally:
+        await store.close()

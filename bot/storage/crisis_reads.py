@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Row, Select, and_, select
 
 from bot.storage.database import Database, check_aware, utcnow
-from bot.storage.errors import CorruptRowError
+from bot.storage.errors import CorruptRowError, StorageError
 from bot.storage.models import ROLES
 from bot.storage.safety_plans import parse_plan
 from bot.storage.schema import flows, safety_plans, users
@@ -55,8 +56,12 @@ class CrisisReads:
             select(flows.c.kind).where(live).scalar_subquery().label("flow_kind"),
             select(flows.c.state).where(live).scalar_subquery().label("flow_state"),
         )
-        async with self.db.read(single=True) as conn:
-            row = (await conn.execute(stmt)).one()
+        try:
+            row = await self._one(stmt)
+        except StorageError:
+            # A pooled connection that died idle (no ping before use on the urgent pool):
+            # dropped now, with every older one; a fresh connection answers.
+            row = await self._one(stmt)
         role = row.role
         if role is not None and role not in ROLES:
             log.warning("user row has an unknown role; treating it as unset")
@@ -66,3 +71,8 @@ class CrisisReads:
         except CorruptRowError:
             plan = None  # help lines first: an unreadable plan never holds them up
         return CrisisFacts(row.country, role, plan, row.flow_kind, row.flow_state or "")
+
+    async def _one(self, stmt: Select[Any]) -> Row[Any]:
+        async with self.db.read(single=True) as conn:
+            row: Row[Any] = (await conn.execute(stmt)).one()
+        return row

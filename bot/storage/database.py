@@ -268,9 +268,15 @@ def urgent_engine(target: DatabaseTarget) -> AsyncEngine:
     reply needs, its send slot. Nothing else uses it, so a crisis reply never waits for a
     connection behind ordinary messages, lease renewals or check-ins polling for slots.
     Three connections stay open (a crisis reply's three reads run at once), opened at start
-    (:meth:`Database.warm`): connecting in the middle of a burst takes long."""
+    (:meth:`Database.warm`): connecting in the middle of a burst takes long.
+
+    No ping before each use (a round trip, in a burst a long one, for every read and slot of a
+    crisis reply): a connection found dead is dropped with every older one, and the crisis
+    read tries once more (:class:`bot.storage.crisis_reads.CrisisReads`); a send slot is
+    asked for again anyway, and a crisis update that could not be stored gets Telegram a 503
+    (its reply goes out regardless)."""
     return create_async_engine(
-        target.url, hide_parameters=True, pool_pre_ping=True, pool_size=3, max_overflow=1
+        target.url, hide_parameters=True, pool_pre_ping=False, pool_size=3, max_overflow=1
     )
 
 
