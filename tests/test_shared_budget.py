@@ -190,3 +190,48 @@ async def test_answers_check_ins_and_crisis_replies_together_never_exceed_the_bu
     assert most_in_a_second(lane) <= CRISIS_RESERVE
     assert most_in_a_second(main) <= BUDGET - JITTER_MARGIN - CRISIS_RESERVE
     assert most_in_a_second([s.at for s in granted]) <= BUDGET - JITTER_MARGIN
+
+
+def counting_takes(budget: SharedSendBudget) -> list[float]:
+    """Wrap the budget's crisis takes; the list gets each one's lead."""
+    store_budget = budget.budgets
+    calls: list[float] = []
+
+    async def take_crisis(*args: Any, **kwargs: Any) -> Slot:
+        calls.append(kwargs.get("lead", 0.0))
+        slot: Slot = await store_budget.take_crisis(*args, **kwargs)
+        return slot
+
+    budget.budgets = SimpleNamespace(
+        take=store_budget.take, take_crisis=take_crisis, pause=store_budget.pause
+    )
+    return calls
+
+
+async def test_a_crisis_reply_sends_in_the_slot_taken_when_its_message_arrived(
+    budgets: list[SharedSendBudget],
+) -> None:
+    budget = budgets[2]
+    budget.bot_id = BOT + 5
+    await budget.budgets.take(budget.bot_id, budget.interval, 0.0)  # the token's row
+    calls = counting_takes(budget)
+    budget.prebook(30)  # the crisis message arrived; its reply is being built
+    await asyncio.sleep(0.01)
+    await budget.acquire(Priority.CRISIS, 30, new_message=True)
+    assert len(calls) == 1 and budget.dropped == 0  # no second ask: the slot was waiting
+    # A reply to another chat, not booked ahead, asks as usual.
+    await budget.acquire(Priority.CRISIS, 31, new_message=True)
+    assert len(calls) == 2
+
+
+async def test_a_slot_booked_ahead_that_passed_before_the_reply_was_ready_is_not_used(
+    budgets: list[SharedSendBudget],
+) -> None:
+    budget = budgets[0]
+    budget.bot_id = BOT + 6
+    await budget.budgets.take(budget.bot_id, budget.interval, 0.0)  # the token's row
+    calls = counting_takes(budget)
+    budget.prebook(40)
+    await asyncio.sleep(0.6)  # the reply took long: the slot is well past
+    await budget.acquire(Priority.CRISIS, 40, new_message=True)
+    assert budget.dropped == 1 and len(calls) == 2  # dropped, a fresh one taken and used

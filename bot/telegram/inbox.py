@@ -198,6 +198,10 @@ class InboxWorker:
             )
         )
         self.gate.begin_urgent(update.update_id)
+        budget = getattr(getattr(self.application.bot, "rate_limiter", None), "budget", None)
+        prebook = getattr(budget, "prebook", None)
+        if prebook is not None and chat is not None:
+            prebook(chat.id)  # its send slot, taken while the reply is being built
         self._handle(update, stored)
         new: bool = await stored
         return new

@@ -41,6 +41,7 @@ import random
 from collections import deque
 from typing import Any
 
+from bot.storage.budget import Slot
 from bot.telegram.budget import ChatKey, LocalSendBudget, Priority, PriorityGate
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ STALE_AFTER = 0.1
 MIN_LEAD = 0.02
 MAX_LEAD = 0.25
 """Bounds of how far ahead slots are handed out (one and a half recent round trips)."""
+PREBOOK_KEEP = 5.0
+"""A slot taken ahead for a crisis reply that never came (a group with the watch off, an
+error) is forgotten after this many seconds."""
 FALL_BACK_AFTER = 5.0
 """Seconds of database errors before a send is paced by this process alone."""
 
@@ -151,15 +155,72 @@ class SharedSendBudget:
         self.clock = DatabaseClock()
         self.dropped = 0
         """Slots given up because they were stale when this process got to them."""
+        self._prebooked: dict[ChatKey, tuple[float, asyncio.Task[Slot | None]]] = {}
+        self.build_time = 0.0
+        """How long a crisis reply takes to build, smoothed (from :meth:`prebook` to its send)."""
 
     @property
     def lead(self) -> float:
         return min(MAX_LEAD, max(MIN_LEAD, 1.5 * self.clock.round_trip))
 
+    def prebook(self, chat: ChatKey) -> None:
+        """A crisis message from ``chat`` arrived: take its reply's slot now, while the reply
+        is being built (its read), for about when it will be ready; the reply's send uses it.
+
+        A slot that comes too soon (the reply took longer, by more than ``STALE_AFTER``) is
+        dropped like any stale slot, and the send takes a new one: the budget holds either way.
+        """
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for key, (asked, _) in list(self._prebooked.items()):
+            if now - asked > PREBOOK_KEEP:
+                del self._prebooked[key]
+        if chat in self._prebooked:
+            return
+        # The slot for when the reply should be ready: the build time less the half round
+        # trip before the database reads its clock (no estimate yet: the usual lead).
+        lead = self.lead
+        if self.build_time:
+            lead = max(MIN_LEAD, self.build_time - self.clock.round_trip / 2)
+        task = loop.create_task(self._take_crisis(lead), name="recovery-bot crisis slot")
+        self._prebooked[chat] = (now, task)
+
+    async def _take_crisis(self, lead: float) -> Slot | None:
+        loop = asyncio.get_running_loop()
+        try:
+            sent = loop.time()
+            slot: Slot = await self.budgets.take_crisis(
+                self.bot_id, self.interval, self.crisis_interval, lead=lead
+            )
+        except Exception:  # the send asks again, through the usual path
+            return None
+        if slot.now:
+            self.clock.sample(sent, loop.time(), slot.now)
+        return slot
+
+    async def _use_prebooked(self, chat: ChatKey) -> bool:
+        """True if the slot taken ahead for this chat's crisis reply was used (on time)."""
+        booked = self._prebooked.pop(chat, None)
+        if booked is None:
+            return False
+        asked, task = booked
+        built = asyncio.get_running_loop().time() - asked
+        self.build_time = built if not self.build_time else 0.8 * self.build_time + 0.2 * built
+        slot = await task
+        if slot is None or not slot.granted:
+            return False
+        if await self._on_time(slot.at):
+            return True
+        self.dropped += 1
+        return False
+
     async def acquire(self, priority: Priority, chat: ChatKey | None, *, new_message: bool) -> None:
         if chat is None:
             return
+
         await self.local.acquire(priority, chat, new_message=new_message)
+        if priority == Priority.CRISIS and await self._use_prebooked(chat):
+            return
         horizon = HORIZON[priority]
         failing_since: float | None = None
         loop = asyncio.get_running_loop()
