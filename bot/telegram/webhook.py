@@ -178,7 +178,10 @@ async def serve(application: Application[Any, Any, Any, Any, Any, Any], settings
                 settings.webhook_url or "",
                 secret_token=secret,
                 allowed_updates=ALLOWED_UPDATES,
-                max_connections=40,
+                # Telegram's most (its default is 40): each connection waits for a 200
+                # that comes once the update is stored, so with fewer, a crisis message in a
+                # burst waits longer for Telegram to hand it over at all.
+                max_connections=100,
             )
             log.debug("webhook registered; listening on port %s", settings.port)
             await stop.wait()
