@@ -57,14 +57,16 @@ def test_texting_and_typos_get_the_reply_of_the_spelled_out_message(
 
 
 FLOORS = {
-    # measured (session 4): same reply 92.6% / 91.5% / 90.4% / 96.3% / 98.3% / 95.6% / 89.1% / 82.6%
+    # measured (session 4): same reply 93.2% / 90.6% / 92.3% / 96.3% / 97.2% / 94.5% / 89.9% /
+    # 92.6% / 84.1%
     "heldout": (DATA / "heldout.yaml", 0.91),
     "brain_treatment_heldout": (DATA / "real_style" / "brain_treatment_heldout.yaml", 0.90),
     "recovery_safety_heldout": (DATA / "real_style" / "recovery_safety_heldout.yaml", 0.89),
     "everyday_heldout": (DATA / "real_style" / "everyday_heldout.yaml", 0.94),
-    "faq_heldout": (DATA / "real_style" / "faq_heldout.yaml", 0.96),
-    "pages_heldout": (DATA / "real_style" / "pages_heldout.yaml", 0.94),
+    "faq_heldout": (DATA / "real_style" / "faq_heldout.yaml", 0.95),
+    "pages_heldout": (DATA / "real_style" / "pages_heldout.yaml", 0.93),
     "posts_heldout": (DATA / "real_style" / "posts_heldout.yaml", 0.87),
+    "search_heldout": (DATA / "real_style" / "search_heldout.yaml", 0.90),
     "real_dev": (SHARED / "real_dev.yaml", 0.81),
 }
 
