@@ -100,7 +100,9 @@ def test_language_guess(text: str, language: str) -> None:
     assert language_of(text) == language
 
 
-@pytest.mark.parametrize("text", ["the the the", "ok ok ok ok", "hmm"])
+@pytest.mark.parametrize(
+    "text", ["the the the", "ok ok ok ok", "hmm", "x y", "xyzzy plugh", "q w e r t y"]
+)
 def test_one_word_said_over_and_over_never_raises_the_alarm_alone(
     engine: Engine, text: str
 ) -> None:

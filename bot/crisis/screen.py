@@ -41,8 +41,9 @@ question or a worry ("i did too much, scared im gonna die")."""
 MIN_WORDS_FOR_MEANING = 2
 """The classifier alone never raises the alarm on a single word: one word gives the meaning
 model too little to go on ("purple", "carburetor" read as alarming), and the crisis words that
-stand alone ("kms", "suicide", "overdose") are the lexicon's. Counted as different words, so a
-word said over and over ("the the the") is still one word."""
+stand alone ("kms", "suicide", "overdose") are the lexicon's. Counted as different words of two
+letters or more, one of them known to the meaning model (``CrisisScreen._meaningful``), so a word
+said over and over ("the the the"), stray letters ("x y") and made-up words are not enough."""
 SEMANTIC_SCORE = 80.0
 """The Decision score of an alarm raised by the classifier alone."""
 
@@ -86,6 +87,14 @@ class CrisisScreen:
         self.lexicon = lexicon
         self.classifier = classifier
         self.veto = veto
+        self._known = classifier.model.embedder.vocabulary() if classifier else frozenset()
+
+    def _meaningful(self, normalized: str) -> bool:
+        """Enough for the classifier alone to go on: ``MIN_WORDS_FOR_MEANING`` different words of
+        two letters or more, one of them a word the meaning model knows ("x y" and "xyzzy plugh"
+        read as alarming: letters and unknown words give it nothing to go on)."""
+        words = {w for w in normalized.split() if len(w) >= 2}
+        return len(words) >= MIN_WORDS_FOR_MEANING and not words.isdisjoint(self._known)
 
     def check(self, text: str | Message) -> CrisisCheck:
         """The verdict for ``text``. Never raises on any text."""
@@ -100,7 +109,7 @@ class CrisisScreen:
         signal = found.signal
         if signal is not None and reading.crisis < self.veto and not found.firm:
             signal = None
-        enough = len(set(message.normalized.split())) >= MIN_WORDS_FOR_MEANING
+        enough = self._meaningful(message.normalized)
         if (
             signal is None
             and reading.alarm
