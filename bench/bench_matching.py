@@ -38,6 +38,9 @@ SETS = {
     "real held-out B": ROOT / "tests" / "data" / "real_style" / "recovery_safety_heldout.yaml",
     "real held-out C": ROOT / "tests" / "data" / "real_style" / "everyday_heldout.yaml",
     "real held-out D": ROOT / "tests" / "data" / "real_style" / "faq_heldout.yaml",
+    "real held-out E": ROOT / "tests" / "data" / "real_style" / "pages_heldout.yaml",
+    "real held-out F": ROOT / "tests" / "data" / "real_style" / "posts_heldout.yaml",
+    "real held-out G": ROOT / "tests" / "data" / "real_style" / "search_heldout.yaml",
 }
 
 
