@@ -142,11 +142,15 @@ def _reading_with(engine: Engine, whole: float, last: float, monkeypatch: pytest
 def test_a_long_messages_last_sentence_alarms_alone_only_if_the_whole_leans_that_way(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.crisis.semantic import PIECE_ALARM, PIECE_WHOLE_FLOOR
+    from bot.crisis.semantic import PIECE_ALARM, PIECE_LEANING, PIECE_WHOLE_FLOOR
 
     assert _reading_with(engine, PIECE_WHOLE_FLOOR + 0.05, PIECE_ALARM, monkeypatch).alarm
     assert not _reading_with(engine, PIECE_WHOLE_FLOOR - 0.05, 0.999, monkeypatch).alarm
-    assert not _reading_with(engine, 0.5, PIECE_ALARM - 0.05, monkeypatch).alarm
+    # the looser tier: a surer whole lets a slightly less sure last sentence count
+    leaning_last, leaning_whole = PIECE_LEANING
+    assert _reading_with(engine, leaning_whole + 0.05, leaning_last + 0.01, monkeypatch).alarm
+    assert not _reading_with(engine, leaning_whole - 0.05, PIECE_ALARM - 0.01, monkeypatch).alarm
+    assert not _reading_with(engine, 0.5, leaning_last - 0.05, monkeypatch).alarm
 
 
 @pytest.mark.parametrize(

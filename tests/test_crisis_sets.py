@@ -90,11 +90,11 @@ def test_fresh_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen) -> Non
     assert calm_alarms / len(calm) <= FRESH_CALM_ALARM_CEILING
 
 
-ROUND4_RECALL_FLOOR = {"dev": 0.98, "heldout": 0.95}
+ROUND4_RECALL_FLOOR = {"dev": 0.99, "heldout": 0.955}
 """Round 4 (written in session 4 by a third outside tester, harder on purpose: understated,
 mixed with ordinary questions, long posts, heavy typos), every message in every form. The
 development part was tuned on (96.6% -> 99.1% with the lexicon families it showed missing); the
-held-out part read 99.2% at one point of the session and 95.5% at its end (development 98.7%): the
+held-out part read 99.2% at one point of the session and 96.3% at its end (development 99.6%): the
 lexicon veto went back from 0.05 to 0.1 on the development sets' evidence, which silences
 "...doesn't matter much, I won't be here next week" after a question, and 700 calm exemplars
 (idioms, low moods) took round-4 idiom alarms from 6 of 20 to 2 of 20. Not tuned back on the

@@ -54,6 +54,11 @@ PIECE_WHOLE_FLOOR = 0.1
 sets, the crises that only their last sentence caught read 0.15-0.54 as a whole ("recipe ideas
 for someone in withdrawal? also i've been cutting again tonight"); an ordinary question whose
 last sentence read as alarming ("...until then what can I do to keep him a bit safer?") 0.06."""
+PIECE_LEANING = (0.9, 0.3)
+"""A second, looser tier for the last sentence: P >= 0.9 when the whole message reads at least
+0.3. A crisis told at the end of a long story ("...I'm writing this from the parking lot, and
+I'm not planning on driving home") read 0.94 and 0.92 there, the whole 0.54 and 0.42; no calm
+message of the development sets or realistic calibration questions reached both."""
 INFO = 0.5
 """P(info) at or above this (and no alarm) adds the crisis line on top of the answer."""
 
@@ -128,7 +133,11 @@ class CrisisClassifier:
         probs = self.probabilities(parts)
         crisis = probs[:, 2:].sum(axis=1)
         worst = int(np.argmax(crisis))
-        last_alone = len(parts) > 1 and crisis[-1] >= PIECE_ALARM and crisis[0] >= PIECE_WHOLE_FLOOR
+        leaning_last, leaning_whole = PIECE_LEANING
+        last_alone = len(parts) > 1 and (
+            (crisis[-1] >= PIECE_ALARM and crisis[0] >= PIECE_WHOLE_FLOOR)
+            or (crisis[-1] >= leaning_last and crisis[0] >= leaning_whole)
+        )
         raised = bool(crisis[0] >= alarm or last_alone)
         p_info = float(probs[0, 1])
         return Reading(
