@@ -62,6 +62,10 @@ TYPO_TWIN_WEIGHT = 0.5
 people in crisis type fast, and the letter and word grams of a misspelt message differ from the
 written exemplar's."""
 MIN_CHAR_DF = 2
+CRISIS_PRUNE = 0.03
+"""The crisis classifier keeps the word grams whose largest coefficient reaches this (about three
+in four; the typo'd twins add many misspelt pairs that carry nothing): the bot holds every kept
+gram in memory."""
 PIECE_WEIGHT = 0.3
 """The sentences of long calm questions train as calm at this weight. At 0 the last sentence of
 an ordinary question often raised the alarm alone (10 realistic calibration questions); at 1
@@ -158,11 +162,16 @@ def _sparse(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> An
 
 
 def fit(
-    ex: Examples, classes: Sequence[str], c: float, stamp: str, *, balanced: bool
+    ex: Examples,
+    classes: Sequence[str],
+    c: float,
+    stamp: str,
+    *,
+    balanced: bool,
+    prune: float = 0.0,
 ) -> dict[str, Any]:
-    """Fit one classifier: the arrays of its ``.npz`` file."""
-    from scipy.sparse import csr_matrix, hstack
-    from sklearn.linear_model import LogisticRegression
+    """Fit one classifier: the arrays of its ``.npz`` file. ``prune``: keep only the word
+    grams whose largest coefficient reaches it (then fit again on those)."""
 
     norms = [normalize(t) for t in ex.texts]
     char_docs = [list(char_grams(t)) for t in norms]
@@ -170,18 +179,43 @@ def fit(
     char_vocab, char_idf = vocabulary(char_docs, MIN_CHAR_DF)
     word_vocab, word_idf = vocabulary(word_docs, 1)
     embeddings = shared_embedder().encode(ex.texts)
-    x = hstack(
-        [
-            csr_matrix(embeddings),
-            _sparse(char_docs, char_vocab, char_idf),
-            _sparse(word_docs, word_vocab, word_idf),
-        ]
-    ).tocsr()
-    index = {name: i for i, name in enumerate(classes)}
-    y = np.array([index[label] for label in ex.labels])
-    weights = np.array(ex.weights)
-    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
-    model.fit(x, y, sample_weight=weights)
+    if prune:
+        # Fit once, keep the word grams that carried weight, and fit again on those alone
+        # (so each message's unit-length word vector is made of the grams the bot will know).
+        first = _fit_model(
+            ex,
+            classes,
+            c,
+            balanced,
+            embeddings,
+            char_docs,
+            char_vocab,
+            char_idf,
+            word_docs,
+            word_vocab,
+            word_idf,
+        )
+        d, nc = embeddings.shape[1], len(char_vocab)
+        weight = np.abs(first.coef_.T[d + nc :]).max(axis=1)
+        kept = sorted(
+            (g for g, i in word_vocab.items() if weight[i] >= prune), key=word_vocab.__getitem__
+        )
+        word_idf = np.array([word_idf[word_vocab[g]] for g in kept], dtype=np.float32)
+        word_vocab = {g: i for i, g in enumerate(kept)}
+    model, x, y = _fit_model(
+        ex,
+        classes,
+        c,
+        balanced,
+        embeddings,
+        char_docs,
+        char_vocab,
+        char_idf,
+        word_docs,
+        word_vocab,
+        word_idf,
+        with_data=True,
+    )
     if list(model.classes_) != list(range(len(classes))):
         missing = [classes[i] for i in set(range(len(classes))) - set(model.classes_)]
         raise SystemExit(f"no examples for {missing}")
@@ -204,6 +238,40 @@ def fit(
         emb_coef=coef[:d],
         intercept=model.intercept_.astype(np.float32),
     )
+
+
+def _fit_model(
+    ex: Examples,
+    classes: Sequence[str],
+    c: float,
+    balanced: bool,
+    embeddings: np.ndarray,
+    char_docs: list[list[str]],
+    char_vocab: dict[str, int],
+    char_idf: np.ndarray,
+    word_docs: list[list[str]],
+    word_vocab: dict[str, int],
+    word_idf: np.ndarray,
+    *,
+    with_data: bool = False,
+) -> Any:
+    """One logistic regression over meaning, letter grams and word grams (and, with
+    ``with_data``, the feature matrix and labels it was fitted on)."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.linear_model import LogisticRegression
+
+    x = hstack(
+        [
+            csr_matrix(embeddings),
+            _sparse(char_docs, char_vocab, char_idf),
+            _sparse(word_docs, word_vocab, word_idf),
+        ]
+    ).tocsr()
+    index = {name: i for i, name in enumerate(classes)}
+    y = np.array([index[label] for label in ex.labels])
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
+    model.fit(x, y, sample_weight=np.array(ex.weights))
+    return (model, x, y) if with_data else model
 
 
 def save(arrays: dict[str, Any], out: Path) -> None:
@@ -244,7 +312,14 @@ def main() -> int:
     if "crisis" in wanted:
         print("crisis classifier")
         stamp = fingerprint(content_dir() / "crisis_exemplars.yaml")
-        arrays = fit(crisis_examples(catalog), CRISIS_CLASSES, CRISIS_C, stamp, balanced=True)
+        arrays = fit(
+            crisis_examples(catalog),
+            CRISIS_CLASSES,
+            CRISIS_C,
+            stamp,
+            balanced=True,
+            prune=CRISIS_PRUNE,
+        )
         save(arrays, CRISIS_MODEL)
     if "intents" in wanted:
         print("intent classifier")
