@@ -33,8 +33,8 @@ LEXICON_VETO = 0.1
 purpose: on the development sets a veto at 0.3 also silenced "im thinking about suicide again"
 (the classifier has seen "suicide" mostly in questions about it). At 0.1 it silences none of the
 801 crisis messages of the development sets (round 4 included): those it misread as calm are
-held by firm rules. At 0.05, questions about an overdose ("if i ever find someone not breathing,
-what do i do first?") raised the alarm: 4 more of the realistic calibration questions."""
+held by firm rules. At 0.05, questions about an overdose (what to do first if one ever finds
+someone not breathing) raised the alarm: 4 more of the realistic calibration questions."""
 GUARD_OVERRIDE = 0.95
 """A classifier this sure raises the alarm even where a lexicon guard read the message as a
 question or a worry ("i did too much, scared im gonna die")."""

@@ -51,14 +51,14 @@ realistic calibration questions, letting any sentence alarm raised 18 alarms in 
 the last sentence alone 1, with the same crises caught on the development sets."""
 PIECE_WHOLE_FLOOR = 0.1
 """...and only when the whole message leans that way at least this much. On the development
-sets, the crises that only their last sentence caught read 0.15-0.54 as a whole ("recipe ideas
-for someone in withdrawal? also i've been cutting again tonight"); an ordinary question whose
-last sentence read as alarming ("...until then what can I do to keep him a bit safer?") 0.06."""
+sets, the crises that only their last sentence caught read 0.15-0.54 as a whole (an ordinary
+question, then "and I've been hurting myself again tonight"); an ordinary question whose last
+sentence read as alarming (a parent asking how to keep a son who still uses safer) 0.06."""
 PIECE_LEANING = (0.9, 0.3)
 """A second, looser tier for the last sentence: P >= 0.9 when the whole message reads at least
-0.3. A crisis told at the end of a long story ("...I'm writing this from the parking lot, and
-I'm not planning on driving home") read 0.94 and 0.92 there, the whole 0.54 and 0.42; no calm
-message of the development sets or realistic calibration questions reached both."""
+0.3. Two crises told at the end of a long story (a place the writer has gone to, and not meaning
+to come home) read 0.94 and 0.92 there, the whole 0.54 and 0.42; no calm message of the
+development sets or realistic calibration questions reached both."""
 INFO = 0.5
 """P(info) at or above this (and no alarm) adds the crisis line on top of the answer."""
 
