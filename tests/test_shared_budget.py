@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -95,21 +95,19 @@ async def test_a_slot_stale_when_its_process_gets_to_it_is_dropped_never_used_la
     store_budget = budget.budgets
     taken: list[Slot] = []
 
-    async def take(*args: Any, **kwargs: Any) -> Slot:
-        slot: Slot = await store_budget.take(*args, **kwargs)
-        if slot.granted:
-            taken.append(slot)
-            if len(taken) == 1:
-                time.sleep(0.5)  # noqa: ASYNC251 - the whole process stalls, slot in hand
-        return slot
+    def stalling(real: Callable[..., Awaitable[Slot]]) -> Callable[..., Awaitable[Slot]]:
+        async def take(*args: Any, **kwargs: Any) -> Slot:
+            slot = await real(*args, **kwargs)
+            if slot.granted:
+                taken.append(slot)
+                if len(taken) == 1:
+                    time.sleep(0.5)  # noqa: ASYNC251 - the whole process stalls, slot in hand
+            return slot
 
-    async def take_crisis(*args: Any, **kwargs: Any) -> Slot:
-        slot: Slot = await store_budget.take_crisis(*args, **kwargs)
-        if slot.granted:
-            taken.append(slot)
-            if len(taken) == 1:
-                time.sleep(0.5)  # noqa: ASYNC251 - the whole process stalls, slot in hand
-        return slot
+        return take
+
+    take = stalling(store_budget.take)
+    take_crisis = stalling(store_budget.take_crisis)
 
     budget.budgets = SimpleNamespace(take=take, take_crisis=take_crisis, pause=store_budget.pause)
     await budget.acquire(Priority.CRISIS, 20, new_message=True)

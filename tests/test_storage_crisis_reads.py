@@ -3,7 +3,6 @@ and their live flow (both backends), and the conversation asks for nothing more.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,15 +18,6 @@ from bot.storage.crisis_reads import CrisisFacts
 from bot.understanding.engine import Engine
 
 CRISIS = "i want to kill myself tonight"
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    s = await Store.open(database_url)
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def test_nothing_stored_reads_as_no_facts(store: Store) -> None:

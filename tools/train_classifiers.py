@@ -179,22 +179,22 @@ def fit(
     char_vocab, char_idf = vocabulary(char_docs, MIN_CHAR_DF)
     word_vocab, word_idf = vocabulary(word_docs, 1)
     embeddings = shared_embedder().encode(ex.texts)
-    if prune:
-        # Fit once, keep the word grams that carried weight, and fit again on those alone
-        # (so each message's unit-length word vector is made of the grams the bot will know).
-        first = _fit_model(
+
+    def fit_on(vocab: dict[str, int], idf: np.ndarray) -> Any:
+        return _fit_model(
             ex,
             classes,
             c,
             balanced,
             embeddings,
-            char_docs,
-            char_vocab,
-            char_idf,
-            word_docs,
-            word_vocab,
-            word_idf,
+            (char_docs, char_vocab, char_idf),
+            (word_docs, vocab, idf),
         )
+
+    if prune:
+        # Fit once, keep the word grams that carried weight, and fit again on those alone
+        # (so each message's unit-length word vector is made of the grams the bot will know).
+        first, _, _ = fit_on(word_vocab, word_idf)
         d, nc = embeddings.shape[1], len(char_vocab)
         weight = np.abs(first.coef_.T[d + nc :]).max(axis=1)
         kept = sorted(
@@ -202,20 +202,7 @@ def fit(
         )
         word_idf = np.array([word_idf[word_vocab[g]] for g in kept], dtype=np.float32)
         word_vocab = {g: i for i, g in enumerate(kept)}
-    model, x, y = _fit_model(
-        ex,
-        classes,
-        c,
-        balanced,
-        embeddings,
-        char_docs,
-        char_vocab,
-        char_idf,
-        word_docs,
-        word_vocab,
-        word_idf,
-        with_data=True,
-    )
+    model, x, y = fit_on(word_vocab, word_idf)
     if list(model.classes_) != list(range(len(classes))):
         missing = [classes[i] for i in set(range(len(classes))) - set(model.classes_)]
         raise SystemExit(f"no examples for {missing}")
@@ -240,38 +227,30 @@ def fit(
     )
 
 
+Grams = tuple[list[list[str]], dict[str, int], np.ndarray]
+"""Each message's grams, the vocabulary kept, and its IDF weights."""
+
+
 def _fit_model(
     ex: Examples,
     classes: Sequence[str],
     c: float,
     balanced: bool,
     embeddings: np.ndarray,
-    char_docs: list[list[str]],
-    char_vocab: dict[str, int],
-    char_idf: np.ndarray,
-    word_docs: list[list[str]],
-    word_vocab: dict[str, int],
-    word_idf: np.ndarray,
-    *,
-    with_data: bool = False,
-) -> Any:
-    """One logistic regression over meaning, letter grams and word grams (and, with
-    ``with_data``, the feature matrix and labels it was fitted on)."""
+    chars: Grams,
+    words: Grams,
+) -> tuple[Any, Any, np.ndarray]:
+    """One logistic regression over meaning, letter grams and word grams, with the feature
+    matrix and labels it was fitted on."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
-    x = hstack(
-        [
-            csr_matrix(embeddings),
-            _sparse(char_docs, char_vocab, char_idf),
-            _sparse(word_docs, word_vocab, word_idf),
-        ]
-    ).tocsr()
+    x = hstack([csr_matrix(embeddings), _sparse(*chars), _sparse(*words)]).tocsr()
     index = {name: i for i, name in enumerate(classes)}
     y = np.array([index[label] for label in ex.labels])
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
     model.fit(x, y, sample_weight=np.array(ex.weights))
-    return (model, x, y) if with_data else model
+    return model, x, y
 
 
 def save(arrays: dict[str, Any], out: Path) -> None:

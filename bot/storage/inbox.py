@@ -13,11 +13,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, select, true, update
+from sqlalchemy import Exists, and_, delete, func, select, true, update
 
 from bot.storage.database import Database, utcnow
 from bot.storage.schema import inbox
 from bot.storage.updates import Updates
+
+
+def _earlier_of_its_chat() -> Exists:
+    """An inbox row holds an earlier update of the same bot and chat than the row at hand."""
+    earlier = inbox.alias("earlier")
+    return (
+        select(earlier.c.update_id)
+        .where(
+            and_(
+                earlier.c.bot_id == inbox.c.bot_id,
+                earlier.c.chat_id == inbox.c.chat_id,
+                earlier.c.update_id < inbox.c.update_id,
+            )
+        )
+        .exists()
+    )
 
 
 @dataclass(frozen=True)
@@ -97,18 +113,7 @@ class Inbox:
         chats = {u: c for u, (_, c) in first.items() if u in new and c is not None}
         if not chats:
             return new, set()
-        earlier = inbox.alias("earlier")
-        waiting = (
-            select(earlier.c.update_id)
-            .where(
-                and_(
-                    earlier.c.bot_id == inbox.c.bot_id,
-                    earlier.c.chat_id == inbox.c.chat_id,
-                    earlier.c.update_id < inbox.c.update_id,
-                )
-            )
-            .exists()
-        )
+        waiting = _earlier_of_its_chat()
         # After the commit, as :meth:`behind`: two instances storing a chat's updates at once
         # each see the other's, so the later one always waits.
         async with self.db.write() as conn:
@@ -196,19 +201,8 @@ class Inbox:
         """Updates whose lease ran out (their instance died, or they waited their turn), oldest
         first and at most one per chat (only ``chat_id``'s, if given), now leased to us."""
         moment = now or utcnow()
-        earlier = inbox.alias("earlier")
         # Only the oldest waiting update of each chat: the next one is taken once it is done.
-        first_of_chat = ~(
-            select(earlier.c.update_id)
-            .where(
-                and_(
-                    earlier.c.bot_id == inbox.c.bot_id,
-                    earlier.c.chat_id == inbox.c.chat_id,
-                    earlier.c.update_id < inbox.c.update_id,
-                )
-            )
-            .exists()
-        )
+        first_of_chat = ~_earlier_of_its_chat()
         stmt = (
             select(inbox.c.update_id, inbox.c.payload)
             .where(and_(inbox.c.bot_id == bot_id, inbox.c.lease_until < moment, first_of_chat))
