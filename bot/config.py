@@ -49,6 +49,22 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     return raw
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("REDIS_URL", "").strip()
+    if not raw:
+        return None
+    if not raw.lower().startswith(REDIS_SCHEMES):
+        # Never echo the value: it may hold a password.
+        raise ConfigError(
+            "REDIS_URL must start with redis://, rediss:// (TLS) or unix://, "
+            "e.g. redis://:password@host:6379/0"
+        )
+    return raw
+
+
 def _logger_name(env: Mapping[str, str]) -> str | None:
     raw = env.get("LOG_DEBUG", "").strip()
     if not raw:
@@ -82,6 +98,9 @@ class Settings:
     inbox_lease_seconds: float = 10.0
     checkin_claim_seconds: float = 60.0
     send_budget: float = 25.0
+    redis_url: str | None = field(default=None, repr=False)
+    """Where several instances share the send budget instead of PostgreSQL (may hold a
+    password: never logged)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,4 +138,5 @@ class Settings:
             inbox_lease_seconds=_float(env, "INBOX_LEASE_SECONDS", 10.0),
             checkin_claim_seconds=_float(env, "CHECKIN_CLAIM_SECONDS", 60.0),
             send_budget=_float(env, "SEND_BUDGET", 25.0),
+            redis_url=_redis_url(env),
         )

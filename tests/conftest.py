@@ -2,7 +2,9 @@
 
 PostgreSQL comes from a throwaway server (one per session, a fresh database per test).
 Without a server the PostgreSQL cases skip with the reason; with REQUIRE_POSTGRES=1 (CI)
-they fail instead, so a broken CI image cannot pass silently.
+they fail instead, so a broken CI image cannot pass silently. Redis (the send budget's other
+home, ``REDIS_URL``) likewise: a throwaway ``redis-server`` per session, emptied for each test,
+skipped without the binary unless REQUIRE_REDIS=1.
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ from fake_bot_api import FakeBotApi, start_fake_api
 
 from bot.storage import Store
 from bot.storage.pgserver import PgServer, PgServerError
+from bot.storage.redisserver import RedisServer, RedisServerError
 from bot.understanding.engine import Engine, default_engine
 
 
+def _required(name: str) -> bool:
+    return os.environ.get(name, "").strip() not in ("", "0", "false", "no")
+
+
 def _require_postgres() -> bool:
-    return os.environ.get("REQUIRE_POSTGRES", "").strip() not in ("", "0", "false", "no")
+    return _required("REQUIRE_POSTGRES")
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +58,42 @@ def pg_server(_pg_server_or_error: PgServer | str) -> PgServer:
             pytest.fail(f"{_pg_server_or_error} (REQUIRE_POSTGRES=1)", pytrace=False)
         pytest.skip(f"{_pg_server_or_error}; set REQUIRE_POSTGRES=1 to make this an error")
     return _pg_server_or_error
+
+
+@pytest.fixture(scope="session")
+def _redis_server_or_error() -> Iterator[RedisServer | str]:
+    try:
+        server = RedisServer().start()
+    except RedisServerError as exc:
+        yield f"Redis test server could not start: {exc}"
+        return
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(_redis_server_or_error: RedisServer | str) -> RedisServer:
+    """The session's throwaway Redis server (skips, or fails under REQUIRE_REDIS=1)."""
+    if isinstance(_redis_server_or_error, str):
+        if _required("REQUIRE_REDIS"):
+            pytest.fail(f"{_redis_server_or_error} (REQUIRE_REDIS=1)", pytrace=False)
+        pytest.skip(f"{_redis_server_or_error}; set REQUIRE_REDIS=1 to make this an error")
+    return _redis_server_or_error
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis server, emptied: nothing left by an earlier test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url())
+    try:
+        client.flushall()
+    finally:
+        client.close()
+    return redis_server.url()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""One send budget per bot token across instances (PostgreSQL): three processes' worth of
-budgets on one database never grant more than the budget in any sliding second; crisis first;
-a 429 seen by one instance holds them all."""
+"""One send budget per bot token across instances: three processes' worth of budgets on one
+PostgreSQL database, or on one Redis (``REDIS_URL``), never grant more than the budget in any
+sliding second; crisis first; a 429 seen by one instance holds them all. Every test runs on
+both backends."""
 
 from __future__ import annotations
 
@@ -15,22 +16,45 @@ import pytest
 
 from bot.storage import Store
 from bot.storage.budget import Slot
+from bot.storage.redis_budget import RedisSendBudgets
 from bot.telegram.budget import Priority
 from bot.telegram.shared_budget import CRISIS_RESERVE, JITTER_MARGIN, SharedSendBudget
 
-pytestmark = pytest.mark.postgres
 BOT = 99
 BUDGET = 25.0
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+)
+def budget_server(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """The backend and its URL: a fresh PostgreSQL database, or an emptied Redis."""
+    name = "pg_url" if request.param == "postgres" else "redis_url"
+    return request.param, str(request.getfixturevalue(name))
+
+
 @pytest.fixture
-async def budgets(pg_url: str) -> AsyncIterator[list[SharedSendBudget]]:
-    stores = [await Store.open(pg_url) for _ in range(3)]
-    try:
-        yield [SharedSendBudget(store, BOT, BUDGET) for store in stores]
-    finally:
-        for store in stores:
-            await store.close()
+async def budgets(budget_server: tuple[str, str]) -> AsyncIterator[list[SharedSendBudget]]:
+    """Three instances' budgets: each with its own store (PostgreSQL: its own pools) or its
+    own Redis client (its own connections), all on one server."""
+    backend, url = budget_server
+    if backend == "postgres":
+        stores = [await Store.open(url) for _ in range(3)]
+        try:
+            yield [SharedSendBudget(store.budget, BOT, BUDGET) for store in stores]
+        finally:
+            for store in stores:
+                await store.close()
+    else:
+        clients = [RedisSendBudgets.open(url) for _ in range(3)]
+        try:
+            yield [SharedSendBudget(client, BOT, BUDGET) for client in clients]
+        finally:
+            for client in clients:
+                await client.close()
 
 
 def max_in_a_second(times: list[float]) -> int:

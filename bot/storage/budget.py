@@ -15,6 +15,7 @@ the two rates, whoever asks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import text
 
@@ -82,7 +83,36 @@ class Slot:
         return max(0.0, self.at - self.now)
 
 
+class SlotBudgets(Protocol):
+    """Where the send slots every instance shares live: this module's PostgreSQL row
+    (:class:`SendBudgets`), or Redis (:class:`bot.storage.redis_budget.RedisSendBudgets`).
+    Both hand out the same slots by the same rules, on the store's own clock."""
+
+    @property
+    def shared(self) -> bool:
+        """True when several instances can share these slots."""
+        ...
+
+    async def take(
+        self,
+        bot_id: int,
+        interval: float,
+        horizon: float,
+        *,
+        lead: float = 0.0,
+        urgent: bool = False,
+    ) -> Slot: ...
+
+    async def take_crisis(
+        self, bot_id: int, interval: float, crisis_interval: float, *, lead: float = 0.0
+    ) -> Slot: ...
+
+    async def pause(self, bot_id: int, seconds: float) -> None: ...
+
+
 class SendBudgets:
+    """:class:`SlotBudgets` in one PostgreSQL row per bot token (SQLite: one process)."""
+
     def __init__(self, db: Database, urgent: Database | None = None) -> None:
         self.db = db
         self.urgent = urgent or db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -20,6 +21,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.conversation import Conversation, load_features
 from bot.conversation.ports import EngineLike
+from bot.storage.budget import SlotBudgets
 from bot.telegram import handlers
 from bot.telegram.budget import LocalSendBudget
 from bot.telegram.delivery import TelegramSender
@@ -135,10 +137,15 @@ async def startup(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     if isinstance(limiter, DeliveryLimiter):
         limiter.on_event = conversation.counters.add
         budget = limiter.budget
-        # Several instances may send for this token: one budget in the database for them all
-        # (unless rate limits are off, as in offline tests).
+        # Several instances may send for this token: one budget for them all, in Redis when
+        # REDIS_URL is set, else in the database (unless rate limits are off, as in offline
+        # tests). SQLite is one instance: it keeps the budget in this process.
         if isinstance(budget, LocalSendBudget) and budget.overall.rate > 0 and store.budget.shared:
-            limiter.budget = SharedSendBudget(store, application.bot.id, settings.send_budget)
+            limiter.budget = SharedSendBudget(
+                shared_slots(application, settings, store), application.bot.id, settings.send_budget
+            )
+        elif settings.redis_url:
+            log.warning("REDIS_URL is not used: one SQLite instance keeps its send budget itself")
     await conversation.start(TelegramSender(application.bot, store))
     commands = [BotCommand(name, text) for name, text in conversation.menu_commands()]
     await application.bot.set_my_commands(commands)
@@ -164,6 +171,21 @@ async def startup(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     )
 
 
+def shared_slots(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, store: Any
+) -> SlotBudgets:
+    """Where every instance takes its send slots: Redis when ``REDIS_URL`` is set (closed by
+    :func:`shutdown`), else the database's row."""
+    if not settings.redis_url:
+        budgets: SlotBudgets = store.budget
+        return budgets
+    from bot.storage.redis_budget import RedisSendBudgets
+
+    redis = RedisSendBudgets.open(settings.redis_url)
+    application.bot_data["redis_budget"] = redis
+    return redis
+
+
 def version() -> str:
     """The installed recovery-bot version."""
     from importlib.metadata import PackageNotFoundError
@@ -180,6 +202,10 @@ async def shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     services = application.bot_data.get("services")
     if services is not None:
         await services.conversation.stop()
+    redis = application.bot_data.pop("redis_budget", None)
+    if redis is not None:
+        with contextlib.suppress(Exception):  # unreachable: nothing to close
+            await redis.close()
     store = application.bot_data.get("store")
     if store is not None and application.bot_data.get("owns_store"):
         await store.close()

@@ -1,11 +1,14 @@
-"""One send budget per bot token, shared by every instance (PostgreSQL).
+"""One send budget per bot token, shared by every instance (PostgreSQL, or Redis).
 
 Telegram's overall limit (about 30 messages a second) is per bot token, not per process. With
 several instances each keeping its own budget, three of them sent 173 messages in one second.
 :class:`SharedSendBudget` keeps the per-chat and per-group limits in this process (a chat's
 messages come from whichever instance answers it, but one second apart per chat is a soft
-limit) and takes every message's overall slot from one row in the database
-(:class:`bot.storage.budget.SendBudgets`):
+limit) and takes every message's overall slot from one place every instance sees: a row in
+the database (:class:`bot.storage.budget.SendBudgets`), or a hash in Redis when ``REDIS_URL``
+is set (:class:`bot.storage.redis_budget.RedisSendBudgets`). Both hand out the same slots by the
+same rules on their server's clock (":class:`~bot.storage.budget.SlotBudgets`"; below, "the
+database" is whichever holds them):
 
 * slots are spaced ``1 / rate`` apart whichever instance asks, so no sliding second holds more
   than the budget (``SEND_BUDGET``, 25 by default, less a margin for network jitter);
@@ -26,9 +29,11 @@ limit) and takes every message's overall slot from one row in the database
   the slots other instances are using on time.
 
 If the database cannot be reached for 5 s, sends fall back to this process's own pacing at the
-full budget (a warning once): sending goes on, at worst faster than the shared budget. Slots
-and leases use a small connection pool of their own, so a burst of handlers holding every
-other connection never delays them.
+full budget (a warning once per outage): sending goes on, at worst faster than the shared
+budget. While it lasts, one send every ``RETRY_AFTER`` seconds asks the database again, and
+the first answer brings every send back to the shared slots; the others do not wait on it. On
+PostgreSQL, slots and leases use a small connection pool of their own, so a burst of handlers
+holding every other connection never delays them.
 """
 
 from __future__ import annotations
@@ -39,9 +44,8 @@ import itertools
 import logging
 import random
 from collections import deque
-from typing import Any
 
-from bot.storage.budget import Slot
+from bot.storage.budget import Slot, SlotBudgets
 from bot.telegram.budget import ChatKey, LocalSendBudget, Priority, PriorityGate
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,8 @@ PREBOOK_KEEP = 5.0
 error) is forgotten after this many seconds."""
 FALL_BACK_AFTER = 5.0
 """Seconds of database errors before a send is paced by this process alone."""
+RETRY_AFTER = 2.0
+"""Once sends are paced alone, how often one of them asks the database again."""
 
 
 class PriorityLock:
@@ -135,9 +141,10 @@ class DatabaseClock:
 
 
 class SharedSendBudget:
-    """:class:`~bot.telegram.budget.SendBudget` over the database row every instance shares."""
+    """:class:`~bot.telegram.budget.SendBudget` over the slots every instance shares
+    (``budgets``: ``store.budget``, or a :class:`~bot.storage.redis_budget.RedisSendBudgets`)."""
 
-    def __init__(self, store: Any, bot_id: int, budget: float = 25.0) -> None:
+    def __init__(self, budgets: SlotBudgets, bot_id: int, budget: float = 25.0) -> None:
         rate = max(1.0, budget - JITTER_MARGIN)
         reserve = min(CRISIS_RESERVE, rate / 4)
         self.interval = 1.0 / (rate - reserve)
@@ -145,11 +152,15 @@ class SharedSendBudget:
         self.crisis_interval = 1.0 / reserve
         """The crisis lane's spacing: no second holds more than ``reserve`` of its slots."""
         self.bot_id = bot_id
-        self.budgets = store.budget
+        self.budgets = budgets
         # Per chat and per group, as one process would; the overall limit is the shared row.
         self.local = LocalSendBudget(overall_rate=0)
         self.fallback = PriorityGate(rate, 1.0)
         self._warned = False
+        self._down_since: float | None = None
+        """When the database stopped answering (None while it answers)."""
+        self._asked_at = 0.0
+        """When a send last asked the database while sends were paced alone."""
         self._pauses: set[asyncio.Task[None]] = set()
         self._asking = PriorityLock()
         self.clock = DatabaseClock()
@@ -175,8 +186,8 @@ class SharedSendBudget:
         for key, (asked, _) in list(self._prebooked.items()):
             if now - asked > PREBOOK_KEEP:
                 del self._prebooked[key]
-        if chat in self._prebooked:
-            return
+        if chat in self._prebooked or self._down_since is not None:
+            return  # (the database is failing: the send asks, or paces alone)
         # The slot for when the reply should be ready: the build time less the half round
         # trip before the database reads its clock (no estimate yet: the usual lead).
         lead = self.lead
@@ -222,9 +233,11 @@ class SharedSendBudget:
         if priority == Priority.CRISIS and await self._use_prebooked(chat):
             return
         horizon = HORIZON[priority]
-        failing_since: float | None = None
         loop = asyncio.get_running_loop()
         while True:
+            if self._alone(priority, loop.time()):
+                await self.fallback.acquire(priority)
+                return
             # A crisis reply asks at once; others take turns (one question at a time).
             urgent = priority == Priority.CRISIS
             if not urgent:
@@ -243,18 +256,17 @@ class SharedSendBudget:
                     self.clock.sample(sent, loop.time(), slot.now)
             except Exception as exc:
                 slot = None
-                failing_since = failing_since or loop.time()
-                if loop.time() - failing_since >= FALL_BACK_AFTER:
-                    self._warn(exc)
+                self._failed(exc, loop.time())
             finally:
                 if not urgent:
                     self._asking.release()
             if slot is None:
-                if failing_since is not None and loop.time() - failing_since >= FALL_BACK_AFTER:
+                if self._down_for(loop.time()) >= FALL_BACK_AFTER:
                     await self.fallback.acquire(priority)
                     return
                 await asyncio.sleep(0.1)
                 continue
+            self._answered()
             if slot.granted:
                 if await self._on_time(slot.at):
                     return
@@ -262,6 +274,34 @@ class SharedSendBudget:
                 continue
             # Not yet: wait until the slot on offer is within this priority's horizon.
             await asyncio.sleep(max(MIN_POLL, slot.wait) * random.uniform(1.0, 1.2))
+
+    def _down_for(self, now: float) -> float:
+        return 0.0 if self._down_since is None else now - self._down_since
+
+    def _alone(self, priority: Priority, now: float) -> bool:
+        """True when this send is paced by this process alone, without asking: the database
+        has failed for ``FALL_BACK_AFTER`` and another send asked it under ``RETRY_AFTER``
+        ago (else this one asks, and the others wait no longer than it). A crisis reply
+        never asks then: it does not wait on a database that may take its timeout to fail."""
+        if self._down_for(now) < FALL_BACK_AFTER:
+            return False
+        if priority == Priority.CRISIS or now - self._asked_at < RETRY_AFTER:
+            return True
+        self._asked_at = now
+        return False
+
+    def _failed(self, exc: BaseException, now: float) -> None:
+        if self._down_since is None:
+            self._down_since = now
+        if self._down_for(now) >= FALL_BACK_AFTER:
+            self._warn(exc)
+            self._asked_at = max(self._asked_at, now)
+
+    def _answered(self) -> None:
+        if self._down_since is not None and self._warned:
+            log.info("the shared send budget answers again; sends take its slots")
+            self._warned = False  # the next outage warns again
+        self._down_since = None
 
     async def _on_time(self, at: float) -> bool:
         """Sleep until the slot at ``at`` (database clock) has surely come; False if it is
