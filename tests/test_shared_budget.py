@@ -18,7 +18,12 @@ from bot.storage import Store
 from bot.storage.budget import Slot
 from bot.storage.redis_budget import RedisSendBudgets
 from bot.telegram.budget import Priority
-from bot.telegram.shared_budget import CRISIS_RESERVE, JITTER_MARGIN, SharedSendBudget
+from bot.telegram.shared_budget import (
+    CRISIS_RESERVE,
+    HORIZON,
+    JITTER_MARGIN,
+    SharedSendBudget,
+)
 
 BOT = 99
 BUDGET = 25.0
@@ -257,3 +262,49 @@ async def test_a_slot_booked_ahead_that_passed_before_the_reply_was_ready_is_not
     await asyncio.sleep(0.6)  # the reply took long: the slot is well past
     await budget.acquire(Priority.CRISIS, 40, new_message=True)
     assert budget.dropped == 1 and len(calls) == 2  # dropped, a fresh one taken and used
+
+
+async def test_each_priority_books_only_as_far_ahead_as_its_horizon(
+    budgets: list[SharedSendBudget],
+) -> None:
+    """A check-in takes only a slot free now, an answer one up to a quarter of a second
+    ahead, a crisis reply any; a refusal offers the time to ask again. No slot is handed out
+    sooner than ``lead`` from now."""
+    bot = BOT + 7
+    interval = budgets[0].interval
+    first, second, third = (b.budgets for b in budgets)
+    await first.take(bot, interval, 0.0)  # the token's row (the first ask creates it)
+    now_free = await first.take(bot, interval, 0.0)
+    if now_free.granted:  # PostgreSQL's first ask only created the row
+        assert now_free.at <= now_free.now + 1e-6
+    checkin = await second.take(bot, interval, 0.0)
+    assert not checkin.granted  # the next slot is an interval ahead: not free now
+    assert 0 < checkin.wait <= interval + 1e-6
+    answers = []
+    while (slot := await third.take(bot, interval, HORIZON[Priority.REPLY])).granted:
+        answers.append(slot)
+    assert answers and all(a.at <= a.now + HORIZON[Priority.REPLY] + 1e-6 for a in answers)
+    assert len(answers) <= HORIZON[Priority.REPLY] / interval + 2
+    assert slot.wait > 0  # refused: ask again once the slot on offer is within the horizon
+    crisis = await first.take_crisis(bot, interval, budgets[0].crisis_interval, lead=0.1)
+    assert crisis.granted and crisis.at >= crisis.now + 0.1 - 1e-6
+    far = await second.take(bot, interval, 1e9)  # however far: granted, after every answer
+    assert far.granted and far.at > max(a.at for a in answers)
+
+
+async def test_a_pause_moves_every_lane_past_it_for_every_instance(
+    budgets: list[SharedSendBudget],
+) -> None:
+    bot = BOT + 8
+    budget = budgets[0]
+    await budget.budgets.take(bot, budget.interval, 0.0)  # the token's row
+    await budgets[1].budgets.pause(bot, 2.0)  # one instance saw 429 retry_after=2
+    checkin = await budgets[2].budgets.take(bot, budget.interval, 0.0)
+    assert not checkin.granted and checkin.wait >= 1.9
+    crisis = await budgets[2].budgets.take_crisis(bot, budget.interval, budget.crisis_interval)
+    assert crisis.granted and crisis.at >= crisis.now + 1.9
+    answer = await budgets[0].budgets.take(bot, budget.interval, 1e9)
+    assert answer.granted and answer.at >= answer.now + 1.9
+    # A shorter wait seen later does not shorten it.
+    await budgets[0].budgets.pause(bot, 0.5)
+    assert (await budgets[1].budgets.take(bot, budget.interval, 0.0)).wait >= 1.8
