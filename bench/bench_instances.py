@@ -21,8 +21,12 @@ instance answers 200, as Telegram's ``max_connections`` are); the most sends in 
 messages delivered per second while the run lasted, flows lost, answers lost, and check-ins
 sent twice or never.
 
-Run: ``python bench/bench_instances.py [--checkins 1000] [--people 300] [--only load,kill]``
-(a few minutes; needs Debian's ``postgresql`` package, as the tests do).
+``--budget redis`` keeps the send budget in a throwaway Redis (``REDIS_URL``) instead of the
+database; everything else stays in PostgreSQL.
+
+Run: ``python bench/bench_instances.py [--checkins 1000] [--people 300] [--only load,kill]
+[--budget postgres|redis]`` (a few minutes; needs Debian's ``postgresql`` package, as the tests
+do, and ``redis-server`` for ``--budget redis``).
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from instances import (
 )
 
 from bot.storage.pgserver import PgServer
+from bot.storage.redisserver import RedisServer
 
 BUDGET = 25
 TIMEOUT = 240.0
@@ -82,9 +87,17 @@ class Result:
 
 
 async def run(
-    pg: PgServer, name: str, n: int, people: int, due: int, kill: bool, flows: int
+    pg: PgServer,
+    name: str,
+    n: int,
+    people: int,
+    due: int,
+    kill: bool,
+    flows: int,
+    redis_url: str | None = None,
 ) -> Result:
     pg_url = await asyncio.to_thread(pg.create_database)
+    budget_env = {"REDIS_URL": redis_url} if redis_url else {}
     base = 8_000_000_000
     due_ids = range(base + 1, base + 1 + due)
     askers = range(base + 100_001, base + 100_001 + people)
@@ -104,6 +117,7 @@ async def run(
             CHECKIN_CLAIM_SECONDS="10",
             CHECKIN_TICK_SECONDS="1",
             CHECKIN_SEND_RATE=str(BUDGET),
+            **budget_env,
         )
         await cluster.start()
         start = time.monotonic()
@@ -189,21 +203,48 @@ def show(results: list[Result]) -> None:
 async def main(args: argparse.Namespace) -> None:
     only = set(args.only.split(","))
     pg = await asyncio.to_thread(PgServer().start)
+    redis = await asyncio.to_thread(RedisServer().start) if args.budget == "redis" else None
+    runs = iter(range(16))  # a Redis database of its own for each run
+
+    def redis_url() -> str | None:
+        return redis.url(next(runs)) if redis else None
+
+    tag = f" ({args.budget})" if redis else ""
     results: list[Result] = []
     try:
         if "load" in only:
             for n in (int(k) for k in args.instances.split(",")):
                 results.append(
-                    await run(pg, "load", n, args.people, args.checkins, kill=False, flows=0)
+                    await run(
+                        pg,
+                        "load" + tag,
+                        n,
+                        args.people,
+                        args.checkins,
+                        kill=False,
+                        flows=0,
+                        redis_url=redis_url(),
+                    )
                 )
                 show(results[-1:])
         if "kill" in only:
             results.append(
-                await run(pg, "kill", 3, args.people, args.checkins, kill=True, flows=args.flows)
+                await run(
+                    pg,
+                    "kill" + tag,
+                    3,
+                    args.people,
+                    args.checkins,
+                    kill=True,
+                    flows=args.flows,
+                    redis_url=redis_url(),
+                )
             )
             show(results[-1:])
     finally:
         await asyncio.to_thread(pg.stop)
+        if redis:
+            await asyncio.to_thread(redis.stop)
     print()
     show(results)
 
@@ -215,4 +256,10 @@ if __name__ == "__main__":
     parser.add_argument("--flows", type=int, default=20, help="plans and set-ups, each")
     parser.add_argument("--only", default="load,kill")
     parser.add_argument("--instances", default="1,2,3", help="instance counts of the load runs")
+    parser.add_argument(
+        "--budget",
+        choices=("postgres", "redis"),
+        default="postgres",
+        help="where the instances share the send budget (redis: a throwaway redis-server)",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -3,6 +3,7 @@
 Checks: the settings parse; the token's format, and the token against the Bot API when it can
 be reached (``getMe`` and ``getWebhookInfo`` only: they read, they never send anything to
 anyone); the database is reachable and migrated (read only: nothing is created or changed);
+Redis answers, when ``REDIS_URL`` is set;
 the content loads and lints; the webhook URL is https on a port Telegram posts to; the webhook
 secret is set and well formed; the clock agrees with Telegram's and time-zone data is there.
 
@@ -75,6 +76,7 @@ class Doctor:
         yield Check("config", OK, "settings read from the environment")
         yield from self.token(settings)
         yield from self.database(settings)
+        yield from self.redis(settings)
         yield from self.content(settings)
         yield from self.webhook(settings)
         yield from self.secret(settings)
@@ -253,6 +255,39 @@ class Doctor:
             )
             return
         yield from _revision_check(where, revision)
+
+    # ------------------------------------------------------------------ redis
+    def redis(self, settings: Settings) -> Iterator[Check]:
+        """Only with ``REDIS_URL``: the server answers. Never shows the URL (it may hold a
+        password): only its host and port."""
+        if not settings.redis_url:
+            return
+        if settings.database_url.startswith("sqlite"):
+            yield Check(
+                "redis",
+                WARN,
+                "REDIS_URL is set but the database is SQLite (one instance): the send "
+                "budget stays in the process and Redis is not used",
+                "unset REDIS_URL, or use PostgreSQL for several instances (docs/DEPLOY.md)",
+            )
+            return
+        parts = urlsplit(settings.redis_url)
+        where = f"Redis at {parts.hostname or parts.path or 'localhost'}:{parts.port or 6379}"
+        if parts.scheme == "unix":
+            where = f"Redis at {parts.path}"
+        try:
+            asyncio.run(_ping_redis(settings.redis_url, self.http_timeout))
+        except Exception as exc:
+            yield Check(
+                "redis",
+                FAIL,
+                f"cannot reach {where}: {type(exc).__name__}",
+                "check REDIS_URL (host, port, password, database) and that the server runs "
+                "and accepts connections from here; until it answers, each instance paces "
+                "its own sends",
+            )
+            return
+        yield Check("redis", OK, f"{where} answers: the send budget is shared there")
 
     # ------------------------------------------------------------------ content
     def content(self, settings: Settings) -> Iterator[Check]:
@@ -532,6 +567,16 @@ def _revision_check(where: str, revision: str | None) -> Iterator[Check]:
             f"{where} is at schema {revision}, newer than this recovery-bot knows ({head})",
             "upgrade recovery-bot, or point DATABASE_URL at another database",
         )
+
+
+async def _ping_redis(url: str, timeout: float) -> None:
+    from bot.storage.redis_budget import RedisSendBudgets
+
+    budgets = RedisSendBudgets.open(url, timeout=timeout)
+    try:
+        await budgets.client.ping()
+    finally:
+        await budgets.close()
 
 
 def _existing_parent(path: Path) -> Path:

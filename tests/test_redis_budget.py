@@ -36,10 +36,11 @@ from instances import (
 from sqlalchemy import text
 
 from bot.config import ConfigError, Settings
+from bot.doctor import FAIL, OK, WARN, Doctor
 from bot.storage import Store
 from bot.storage.budget import Slot
 from bot.storage.redis_budget import KEEP_SECONDS, KEY_PREFIX, RedisSendBudgets
-from bot.storage.redisserver import RedisServer
+from bot.storage.redisserver import RedisServer, free_port
 from bot.telegram import shared_budget
 from bot.telegram.app import build_application, shared_slots, shutdown
 from bot.telegram.budget import Priority
@@ -205,6 +206,28 @@ async def test_the_application_takes_its_slots_from_redis_when_redis_url_is_set(
     assert "redis_budget" not in app.bot_data
     no_redis = Settings(telegram_bot_token="123:abc")
     assert shared_slots(app, no_redis, store) == "the database's row"
+
+
+@pytest.mark.redis
+def test_doctor_says_whether_redis_answers_and_never_shows_its_password(
+    redis_server: RedisServer,
+) -> None:
+    base = {"DATABASE_URL": "postgresql://u@db.internal/bot"}
+    checks = list(
+        Doctor({**base, "REDIS_URL": redis_server.url()}).redis(
+            Settings.from_env({**base, "REDIS_URL": redis_server.url()})
+        )
+    )
+    assert [(c.name, c.status) for c in checks] == [("redis", OK)]
+    dead = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0"
+    env = {**base, "REDIS_URL": dead}
+    (check,) = Doctor(env, http_timeout=2.0).redis(Settings.from_env(env))
+    assert check.status == FAIL and "127.0.0.1" in check.message
+    assert PASSWORD not in check.message + check.fix
+    sqlite = {"REDIS_URL": dead, "DATABASE_URL": "sqlite:////tmp/x.db"}
+    (check,) = Doctor(sqlite).redis(Settings.from_env(sqlite))
+    assert check.status == WARN and PASSWORD not in check.message
+    assert list(Doctor(base).redis(Settings.from_env(base))) == []
 
 
 def _run_redis_test(tmp_path: Path, require: str | None) -> subprocess.CompletedProcess[str]:

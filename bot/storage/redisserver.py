@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -66,7 +66,7 @@ class RedisServer:
     def start(self, port: int | None = None, timeout: float = 30.0) -> RedisServer:
         """Start on ``port`` (a free one when None) and wait until it answers."""
         self.folder = Path(tempfile.mkdtemp(prefix="recovery-bot-redis-"))
-        self.port = port or _free_port()
+        self.port = port or free_port()
         args = [
             self.binary,
             "--port",
