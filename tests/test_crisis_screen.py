@@ -229,3 +229,14 @@ def test_near_misses_of_the_session5_families_get_an_answer_not_an_alarm(
     engine: Engine, text: str
 ) -> None:
     assert engine.decide(text, Context(country="US")).kind != "crisis", text
+
+
+def test_getting_ready_for_an_overdose_that_has_not_happened_is_answered(engine: Engine) -> None:
+    decision = engine.decide(
+        "if i ever walk in on my daughter unresponsive, do i give naloxone first or call? "
+        "i want to know what to do before it happens",
+        Context(country="US"),
+    )
+    assert decision.kind != "crisis"
+    # ...with the emergency line on top of whatever it gets
+    assert "911" in decision.reply.split("\n\n")[0]
