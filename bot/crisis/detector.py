@@ -45,6 +45,10 @@ class LexiconReading:
     """An informational guard cancelled a rule ("what are the warning signs of suicide")."""
     firm: bool = False
     """A ``firm`` rule fired: the classifier may not overrule the signal."""
+    held: frozenset[Kind] = frozenset()
+    """The kinds a guard would hold back here, whether or not a rule fired: the message reads as
+    a question, the past, an idiom or planning ahead. The classifier alone must then be surer to
+    raise the alarm (``bot.crisis.screen.GUARD_OVERRIDE``)."""
 
 
 def _match(
@@ -121,7 +125,7 @@ class CrisisDetector:
             firm = firm or rule.firm
             if best is None or self._order[rule.kind] < self._order[best.kind]:
                 best = CrisisSignal(rule.kind, score, rule.id, rule.language)
-        return LexiconReading(best, guarded, firm)
+        return LexiconReading(best, guarded, firm, frozenset(suppressed))
 
     def _correct(self, word: str) -> str:
         """The lexicon word ``word`` is a likely misspelling of, or ``word`` itself."""
@@ -152,12 +156,12 @@ class CrisisDetector:
         corrected = tuple(self._correct(w) for w in words)
         if corrected == words:
             return exact
+        fuzzy = self._evaluate(corrected, FUZZY_SCORE)
+        held = exact.held | fuzzy.held
         if exact.signal is not None:
             # A misspelt firm phrase ("having suicidal thougts") still makes the signal firm.
-            firm = self._evaluate(corrected, FUZZY_SCORE).firm
-            return LexiconReading(exact.signal, exact.guarded, firm)
-        fuzzy = self._evaluate(corrected, FUZZY_SCORE)
-        return LexiconReading(fuzzy.signal, exact.guarded or fuzzy.guarded, fuzzy.firm)
+            return LexiconReading(exact.signal, exact.guarded, fuzzy.firm, held)
+        return LexiconReading(fuzzy.signal, exact.guarded or fuzzy.guarded, fuzzy.firm, held)
 
     def detect(self, text: str) -> CrisisSignal | None:
         """The crisis in ``text``, most urgent kind first, or None. Never raises on any text."""

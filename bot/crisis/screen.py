@@ -12,8 +12,9 @@ How they combine (measured on the crisis sets; see docs/CRISIS.md):
    (P(crisis) < ``LEXICON_VETO``): the lexicon's phrases also occur in stories about the past
    ("after my attempt in 2019 I got help"), in idioms and in news, and the classifier was
    trained on exactly those.
-3. A lexicon guard (an informational question, a past event that is over) keeps the classifier
-   alone from raising the alarm, unless it is very sure (``GUARD_OVERRIDE``).
+3. A lexicon guard (an informational question, a past event that is over, an idiom, planning
+   ahead) keeps the classifier alone from raising the alarm of a kind it holds back, unless the
+   classifier is very sure (``GUARD_OVERRIDE``), whether or not a lexicon rule fired.
 4. Otherwise, a message that is a question *about* a crisis topic (a lexicon guard held a rule
    back, or the classifier reads it as informational) is answered as usual with the crisis line
    on top: ``CrisisCheck.adjacent``.
@@ -110,12 +111,11 @@ class CrisisScreen:
         if signal is not None and reading.crisis < self.veto and not found.firm:
             signal = None
         enough = self._meaningful(message.normalized)
-        if (
-            signal is None
-            and reading.alarm
-            and enough
-            and (not found.guarded or reading.crisis >= GUARD_OVERRIDE)
-        ):
+        held = found.guarded or reading.kind in found.held
+        alarm = reading.alarm and enough
+        if signal is None and alarm and (not held or reading.crisis >= GUARD_OVERRIDE):
             signal = CrisisSignal(reading.kind, SEMANTIC_SCORE, "semantic", language_of(text))
-        adjacent = signal is None and (found.guarded or reading.informational)
+        # A guard that held a rule or the classifier's alarm back, or a question about a crisis
+        # topic: answered, with the crisis line on top.
+        adjacent = signal is None and (found.guarded or (held and alarm) or reading.informational)
         return CrisisCheck(signal, adjacent, found.signal is not None, reading.crisis)
