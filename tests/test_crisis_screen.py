@@ -240,3 +240,28 @@ def test_getting_ready_for_an_overdose_that_has_not_happened_is_answered(engine:
     assert decision.kind != "crisis"
     # ...with the emergency line on top of whatever it gets
     assert "911" in decision.reply.split("\n\n")[0]
+
+
+@pytest.mark.parametrize(("p_violence", "alarm"), [(0.8, False), (0.97, True)])
+def test_a_guard_holds_back_the_classifier_alone_unless_it_is_very_sure(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, p_violence: float, alarm: bool
+) -> None:
+    # No lexicon rule fires here, but the idiom guard ("if ... one more time") matches: the
+    # classifier alone needs GUARD_OVERRIDE (0.95) to raise the alarm, and short of it the
+    # message is answered with the line on top.
+    import numpy as np
+
+    from bot.crisis.screen import GUARD_OVERRIDE
+
+    assert 0.8 < GUARD_OVERRIDE < 0.97
+    classifier = engine.crisis.classifier
+    assert classifier is not None
+    row = [1 - p_violence, 0.0, 0.0, 0.0, p_violence]
+    monkeypatch.setattr(
+        classifier, "probabilities", lambda texts: np.array([row] * len(texts), dtype=np.float32)
+    )
+    text = "if the neighbours play that song one more time i swear"
+    assert engine.crisis.lexicon.inspect(text).signal is None
+    check = engine.crisis.check(text)
+    assert (check.signal is not None) is alarm
+    assert check.adjacent is not alarm
