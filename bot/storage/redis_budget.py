@@ -5,7 +5,8 @@ grant takes the next free slot of its lane and moves it on by one interval; a cr
 takes the crisis lane's next slot or the main lane's, whichever comes first; a flood wait moves
 every later slot past it. Each request is one Lua script, run atomically by the server on its
 own clock (``TIME``), so every instance takes slots from the same hash in turn and by the one
-clock they share. Times are seconds since the epoch, kept as exact decimal strings.
+clock they share (Redis 5 or newer: a script may write after reading ``TIME``). Times are
+seconds since the epoch, kept as exact decimal strings.
 
 The hash expires a minute after its last slot or pause has passed: a token that sends nothing
 leaves nothing behind, and an expired hash is a budget with every slot free, which is what it
