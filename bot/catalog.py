@@ -82,6 +82,8 @@ class Intent:
     safety_pointer: bool
     path: Path
     line: int
+    crisis_line: bool = False
+    """The answer always has the crisis line on top (helping someone who may be at risk)."""
     example_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
 
@@ -355,6 +357,7 @@ def _load_intent_file(path: Path, answers_dir: Path) -> tuple[Group, list[Intent
                 safety_pointer=bool(item.get("safety_pointer", False)),
                 path=path,
                 line=item.line,
+                crisis_line=bool(item.get("crisis_line", False)),
                 example_lines=tuple(line_of(e, 0) or 0 for e in examples),
             )
         )

@@ -264,3 +264,42 @@ def test_row6_buprenorphine_explains_precipitated_withdrawal(
     assert "sudden, severe withdrawal" in reply
     assert "once withdrawal has begun" in reply
     assert "fentanyl or methadone" in reply and "prescriber" in reply
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my friend says she wants to die",
+        "how do i help my brother, he keeps saying he's a burden and wants to die",
+        "what should i say to someone who talks about suicide",
+    ],
+)
+def test_helping_someone_who_talks_about_suicide_leads_with_the_line_and_the_steps(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    # Not an alarm (nothing says it is happening now), but the crisis line comes first and the
+    # answer gives the 988 Lifeline's steps: ask directly, keep them safe from the means, connect
+    # them to help, and call the emergency number if they are in danger now.
+    reply = _answered(engine, text, country, "helping_someone_at_risk")
+    first = reply.split("\n\n")[0]
+    assert "988" in first or "116 123" in first or "findahelpline" in first
+    assert reply.count("if you or someone near you is in danger now") == 1
+    assert "ask them straight out" in reply and "does not put the idea" in reply
+    assert "pills, guns" in reply
+    assert "call your emergency number" in reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my friend has pills and says she wants to die",
+        "how do i help my son, he says he wants to end it tonight",
+    ],
+)
+def test_someone_else_with_the_means_or_a_time_gets_the_crisis_reply(
+    engine: Engine, text: str
+) -> None:
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind == "crisis", text
+    assert "988" in decision.reply and "911" in decision.reply

@@ -19,6 +19,7 @@ INTENT_FIELDS = (
     "examples",
     "answer",
     "safety_pointer",
+    "crisis_line",
     "crisis_ok",
 )
 GROUPS = ("brain", "treatment", "recovery", "safety", "bot")

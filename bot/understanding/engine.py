@@ -152,11 +152,16 @@ class Engine:
                 crisis_kind=signal.kind,
             )
         decision = self.choose(self.rank(message), context)
-        if check.adjacent:
+        if check.adjacent and not self._has_crisis_line(decision):
             # A question about a crisis topic: its answer, with the crisis line on top.
             banner = crisis_banner(self.country(context))
             return replace(decision, reply=f"{banner}\n\n{decision.reply}")
         return decision
+
+    def _has_crisis_line(self, decision: Decision) -> bool:
+        """The decision's answer already leads with the crisis line (``Intent.crisis_line``)."""
+        intent = self.catalog.intents.get(decision.intent or "")
+        return decision.kind == "answer" and intent is not None and intent.crisis_line
 
     def rank(self, text: str | Message) -> Ranking:
         """The intents for ``text``, best first: words and meaning fused."""
@@ -210,6 +215,8 @@ class Engine:
         variant = self.catalog.variants.get(intent.answer.id, {}).get(audience or "")
         answer = variant or intent.answer
         parts = [answer.text]
+        if intent.crisis_line:
+            parts.insert(0, crisis_banner(self.country(context)))
         if intent.safety_pointer:
             parts.append(overdose_pointer(self.country(context)))
         note = self.catalog.role_notes.get(audience) if audience and not variant else None
