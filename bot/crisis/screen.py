@@ -16,8 +16,8 @@ How they combine (measured on the crisis sets; see docs/CRISIS.md):
    ahead) keeps the classifier alone from raising the alarm of a kind it holds back, unless the
    classifier is very sure (``GUARD_OVERRIDE``), whether or not a lexicon rule fired.
 4. Otherwise, a message that is a question *about* a crisis topic (a lexicon guard held a rule
-   back, or the classifier reads it as informational) is answered as usual with the crisis line
-   on top: ``CrisisCheck.adjacent``.
+   or the classifier's alarm back, or the classifier reads it as informational) is answered as
+   usual with the crisis line on top: ``CrisisCheck.adjacent``.
 """
 
 from __future__ import annotations
