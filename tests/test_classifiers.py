@@ -71,3 +71,24 @@ def test_a_broken_model_file_is_named_in_the_error(tmp_path) -> None:  # type: i
 
 def test_the_crisis_model_file_is_where_the_package_expects_it() -> None:
     assert DEFAULT_MODEL.is_file()
+
+
+def test_a_gram_index_finds_every_known_gram_with_its_repeats_and_nothing_else() -> None:
+    from collections import Counter
+
+    from bot.understanding.features import GramIndex, tfidf
+
+    vocab = ["pills", "lined", "lined up", "kms", "tonite"]
+    index = GramIndex(vocab)
+    grams = ["pills", "xyz", "lined up", "pills", "", "tonite"]
+    assert sorted(index.columns(grams).tolist()) == [0, 0, 2, 4]
+    assert index.columns([]).tolist() == [] and GramIndex([]).columns(["a"]).tolist() == []
+    # the same TF-IDF vector as a plain dictionary gives
+    idf = np.array([1.0, 2.0, 3.0, 4.0, 5.0], dtype=np.float32)
+    as_dict = {g: i for i, g in enumerate(vocab)}
+    a_cols, a_vals = tfidf(grams, index, idf)
+    b_cols, b_vals = tfidf(grams, as_dict, idf)
+    assert dict(zip(a_cols.tolist(), a_vals.tolist(), strict=True)) == pytest.approx(
+        dict(zip(b_cols.tolist(), b_vals.tolist(), strict=True))
+    )
+    assert Counter(index.columns(grams).tolist())[0] == 2

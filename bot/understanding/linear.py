@@ -5,8 +5,8 @@ Both the crisis classifier (``bot/crisis/classifier.npz``) and the intent classi
 ``bot.understanding.features``, fitted by ``tools/train_classifiers.py``. Each file records the
 classes, the vocabularies with their IDF weights, the coefficients, and a fingerprint of the
 data it was fitted on, so a stale model can be noticed (a test fails; the engine warns).
-Reading a message costs one embedding, a few hundred dictionary lookups and a small matrix
-product: well under a millisecond.
+Reading a message costs one embedding, one sorted search of its grams' hashes per vocabulary
+(``features.GramIndex``) and a small matrix product: well under a millisecond.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.understanding.embedding import Embedder
-from bot.understanding.features import char_grams, tfidf, word_grams
+from bot.understanding.features import GramIndex, char_grams, tfidf, word_grams
 from bot.understanding.message import Message
 
 Matrix = npt.NDArray[np.float32]
@@ -66,8 +66,8 @@ class LinearTextModel:
         self.extra = {k: v for k, v in arrays.items() if k not in known}
         self.classes: tuple[str, ...] = tuple(str(c) for c in arrays["classes"])
         self.fingerprint = str(arrays["fingerprint"])
-        self._char_vocab = {str(g): i for i, g in enumerate(arrays["char_vocab"])}
-        self._word_vocab = {str(g): i for i, g in enumerate(arrays["word_vocab"])}
+        self._char_vocab = GramIndex(arrays["char_vocab"])
+        self._word_vocab = GramIndex(arrays["word_vocab"])
         self._char_idf = arrays["char_idf"].astype(np.float32)
         self._word_idf = arrays["word_idf"].astype(np.float32)
         self._char_coef = arrays["char_coef"].astype(np.float32)
