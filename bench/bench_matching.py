@@ -41,6 +41,12 @@ SETS = {
     "real held-out E": ROOT / "tests" / "data" / "real_style" / "pages_heldout.yaml",
     "real held-out F": ROOT / "tests" / "data" / "real_style" / "posts_heldout.yaml",
     "real held-out G": ROOT / "tests" / "data" / "real_style" / "search_heldout.yaml",
+    "real held-out H": ROOT / "tests" / "data" / "real_style" / "expert_heldout.yaml",
+    "real held-out I": ROOT / "tests" / "data" / "real_style" / "threads_heldout.yaml",
+    "real held-out J": ROOT / "tests" / "data" / "real_style" / "headings_heldout.yaml",
+    "real held-out K": ROOT / "tests" / "data" / "real_style" / "qa_heldout.yaml",
+    "real held-out L": ROOT / "tests" / "data" / "real_style" / "groupchat_heldout.yaml",
+    "real held-out M": ROOT / "tests" / "data" / "real_style" / "family_heldout.yaml",
 }
 
 
