@@ -10,8 +10,9 @@ skipped without the binary unless REQUIRE_REDIS=1.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from fake_bot_api import FakeBotApi, start_fake_api
@@ -26,61 +27,60 @@ def _required(name: str) -> bool:
     return os.environ.get(name, "").strip() not in ("", "0", "false", "no")
 
 
-def _require_postgres() -> bool:
-    return _required("REQUIRE_POSTGRES")
-
-
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     """The shipped engine (catalog, crisis check, classifiers), loaded once per session."""
     return default_engine()
 
 
-@pytest.fixture(scope="session")
-def _pg_server_or_error() -> Iterator[PgServer | str]:
-    # Tried once per session: a failure is remembered, not retried for every test.
+Server = TypeVar("Server", PgServer, RedisServer)
+
+
+def _started(
+    start: Callable[[], Server], error: type[Exception], name: str
+) -> Iterator[Server | str]:
+    """A throwaway server for the session, or why it could not start. Tried once per session:
+    a failure is remembered, not retried for every test."""
     try:
-        server = PgServer().start()
-    except PgServerError as exc:
-        yield f"PostgreSQL test server could not start: {exc}"
+        server = start()
+    except error as exc:
+        yield f"{name} test server could not start: {exc}"
         return
     try:
         yield server
     finally:
         server.stop()
+
+
+def _server_or_skip(found: Server | str, flag: str) -> Server:
+    """The server, or skip the test (fail it when ``flag`` is set, as in CI)."""
+    if isinstance(found, str):
+        if _required(flag):
+            pytest.fail(f"{found} ({flag}=1)", pytrace=False)
+        pytest.skip(f"{found}; set {flag}=1 to make this an error")
+    return found
+
+
+@pytest.fixture(scope="session")
+def _pg_server_or_error() -> Iterator[PgServer | str]:
+    yield from _started(lambda: PgServer().start(), PgServerError, "PostgreSQL")
 
 
 @pytest.fixture(scope="session")
 def pg_server(_pg_server_or_error: PgServer | str) -> PgServer:
     """The session's throwaway PostgreSQL server (skips, or fails under REQUIRE_POSTGRES=1)."""
-    if isinstance(_pg_server_or_error, str):
-        if _require_postgres():
-            pytest.fail(f"{_pg_server_or_error} (REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(f"{_pg_server_or_error}; set REQUIRE_POSTGRES=1 to make this an error")
-    return _pg_server_or_error
+    return _server_or_skip(_pg_server_or_error, "REQUIRE_POSTGRES")
 
 
 @pytest.fixture(scope="session")
 def _redis_server_or_error() -> Iterator[RedisServer | str]:
-    try:
-        server = RedisServer().start()
-    except RedisServerError as exc:
-        yield f"Redis test server could not start: {exc}"
-        return
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _started(lambda: RedisServer().start(), RedisServerError, "Redis")
 
 
 @pytest.fixture(scope="session")
 def redis_server(_redis_server_or_error: RedisServer | str) -> RedisServer:
     """The session's throwaway Redis server (skips, or fails under REQUIRE_REDIS=1)."""
-    if isinstance(_redis_server_or_error, str):
-        if _required("REQUIRE_REDIS"):
-            pytest.fail(f"{_redis_server_or_error} (REQUIRE_REDIS=1)", pytrace=False)
-        pytest.skip(f"{_redis_server_or_error}; set REQUIRE_REDIS=1 to make this an error")
-    return _redis_server_or_error
+    return _server_or_skip(_redis_server_or_error, "REQUIRE_REDIS")
 
 
 @pytest.fixture
