@@ -231,6 +231,43 @@ def test_near_misses_of_the_session5_families_get_an_answer_not_an_alarm(
     assert engine.decide(text, Context(country="US")).kind != "crisis", text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # families added in session 6 (written for this test, not taken from any test set)
+        "my cousin's out cold on the bathroom floor right now",
+        "how long do i keep him on his side? he's unconscious and breathing weird",
+        "relapsed on cutting tonight, pretty sure this one needs stitches",
+        "i need to feel some pain right now or i'll lose my mind",
+        "my sponsee is posting a live video of herself cutting",
+        "the two guys downstairs are fighting with knives in the hallway",
+        "si no vuelvo a escribir es porque el me encontro el telefono",
+    ],
+)
+def test_session6_families_get_the_crisis_reply(engine: Engine, text: str) -> None:
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind == "crisis", text
+    assert "911" in decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the bot asked what it would do, advice on what to say, a past told as over
+        "hypothetically, if i said i wanted to die, would you call someone?",
+        "if a friend in group says she wants to end her life, what's the right thing to say to her?",
+        "i wanted to jump off a bridge once. that was eight years ago and i called my mom instead",
+        # the same families' words, nothing happening
+        "that sleeping pill knocked me out cold for 12 hours lol",
+        "my little brother needed stitches after falling off his bike",
+    ],
+)
+def test_near_misses_of_the_session6_families_get_an_answer_not_an_alarm(
+    engine: Engine, text: str
+) -> None:
+    assert engine.decide(text, Context(country="US")).kind != "crisis", text
+
+
 def test_getting_ready_for_an_overdose_that_has_not_happened_is_answered(engine: Engine) -> None:
     decision = engine.decide(
         "if i ever walk in on my daughter unresponsive, do i give naloxone first or call? "
