@@ -255,7 +255,7 @@ def test_session6_families_get_the_crisis_reply(engine: Engine, text: str) -> No
     [
         # the bot asked what it would do, advice on what to say, a past told as over
         "hypothetically, if i said i wanted to die, would you call someone?",
-        "if a friend in group says she wants to end her life, what's the right thing to say to her?",
+        "if a friend in group says she wants to end her life, what is the right thing to say?",
         "i wanted to jump off a bridge once. that was eight years ago and i called my mom instead",
         # the same families' words, nothing happening
         "that sleeping pill knocked me out cold for 12 hours lol",

@@ -122,12 +122,12 @@ def test_round4_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen, split
     assert calm_alarms / len(calm) <= ROUND4_CALM_ALARM_CEILING
 
 
-ROUND5_RECALL_FLOOR = {"dev": 0.975, "heldout": 0.92}
+ROUND5_RECALL_FLOOR = {"dev": 0.975, "heldout": 0.935}
 """Round 5 (session 5, a fourth outside tester: self-harm and coercive control as kinds of their
 own, understated goodbyes, bystanders, crises inside requests to the bot; every message in every
 form). Before anything was tuned on it: dev 90.0%, held-out 89.2% (plain forms). The development
 part was tuned on (lexicon families, rounds 7-8 of exemplars): 97.9% in every form; the held-out
-part, never read, 92.6%."""
+part, never read, 92.6% (session 5) and 94.1% (session 6, after round-9 exemplars)."""
 ROUND5_CALM_ALARM_CEILING = 0.12
 """Past, idiom, news and ordinary messages of round 5: measured 9.5% (dev) and 4.5% (held-out),
 mostly past attempts told as over and Spanish idioms the classifier reads alone. This may only
@@ -157,3 +157,39 @@ def test_round5_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen, split
     calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
     assert info_alarms / len(info) <= ROUND5_INFO_ALARM_CEILING
     assert calm_alarms / len(calm) <= ROUND5_CALM_ALARM_CEILING
+
+
+ROUND6_RECALL_FLOOR = {"dev": 0.995, "heldout": 0.945}
+"""Round 6 (session 6, a fifth outside tester: 360 crisis messages, 70 in Spanish, every message
+in every form). Before anything was tuned on it: dev 96.7%, held-out 94.2%. The development part
+was tuned on (lexicon families; round-9 exemplars were written without it): 99.9%; the held-out
+part, never read, 95.2%."""
+ROUND6_INFO_ALARM_CEILING = 0.03
+"""Informational questions and questions about the bot's crisis handling in round 6: 1 of 77
+(dev) and 0 of 38 (held-out). SPEC: at most 3%."""
+ROUND6_CALM_ALARM_CEILING = 0.08
+"""Past, idiom, news and ordinary messages of round 6: 4 of 122 (dev) and 4 of 63 (held-out,
+6.3%): low moods the classifier reads alone and past attempts told without a sign they are
+over. This may only go down."""
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_round6_crisis_set_recall(screen: CrisisScreen, split: str) -> None:
+    caught = total = 0
+    for case in load("r6_positive", split):
+        for _form, text in variants(case):
+            total += 1
+            caught += screen.check(text).signal is not None
+    assert caught / total >= ROUND6_RECALL_FLOOR[split], f"{split}: {caught / total:.1%}"
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_round6_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen, split: str) -> None:
+    cases = load("r6_adjacent", split)
+    asking = ("informational", "question_about_crisis")
+    info = [c for c in cases if c.category in asking]
+    calm = [c for c in cases if c.category not in asking]
+    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
+    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
+    assert info_alarms / len(info) <= ROUND6_INFO_ALARM_CEILING
+    assert calm_alarms / len(calm) <= ROUND6_CALM_ALARM_CEILING
