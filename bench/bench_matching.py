@@ -47,6 +47,8 @@ SETS = {
     "real held-out K": ROOT / "tests" / "data" / "real_style" / "qa_heldout.yaml",
     "real held-out L": ROOT / "tests" / "data" / "real_style" / "groupchat_heldout.yaml",
     "real held-out M": ROOT / "tests" / "data" / "real_style" / "family_heldout.yaml",
+    "real held-out N": ROOT / "tests" / "data" / "real_style" / "professionals_heldout.yaml",
+    "real held-out O": ROOT / "tests" / "data" / "real_style" / "plain_heldout.yaml",
 }
 
 
