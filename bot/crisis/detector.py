@@ -10,6 +10,7 @@ real words listed in ``known_words`` are never corrected) and the pass runs once
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +81,14 @@ class CrisisDetector:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._order = {kind: i for i, kind in enumerate(KINDS)}
+        # Which rules and guards each pattern can start: a message wakes only those (a few of
+        # hundreds), in the lexicon's order.
+        self._rules_of = _users(
+            (i, key) for i, r in enumerate(lexicon.rules) for alt in r.alternatives for key in alt
+        )
+        self._guards_of = _users(
+            (i, key) for i, g in enumerate(lexicon.guards) for key in g.patterns
+        )
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> CrisisDetector:
@@ -108,15 +117,17 @@ class CrisisDetector:
         if not found:
             return LexiconReading(None, False)
         suppressed: set[Kind] = set()
-        for guard in self.lexicon.guards:
-            hit = any(p in found for p in guard.patterns)
-            if guard.requires:
-                hit = hit and any(p in found for p in guard.requires)
-            if hit and not any(p in found for p in guard.unless):
+        guards = self.lexicon.guards
+        for guard in (guards[i] for i in _woken(self._guards_of, found)):
+            # woken: one of its patterns matched
+            if guard.requires and not any(p in found for p in guard.requires):
+                continue
+            if not any(p in found for p in guard.unless):
                 suppressed |= guard.suppresses
         best: CrisisSignal | None = None
         guarded = firm = False
-        for rule in self.lexicon.rules:
+        rules = self.lexicon.rules
+        for rule in (rules[i] for i in _woken(self._rules_of, found)):
             if not any(all(p in found for p in alt) for alt in rule.alternatives):
                 continue
             if rule.guardable and rule.kind in suppressed:
@@ -166,3 +177,16 @@ class CrisisDetector:
     def detect(self, text: str) -> CrisisSignal | None:
         """The crisis in ``text``, most urgent kind first, or None. Never raises on any text."""
         return self.inspect(text).signal
+
+
+def _users(pairs: Iterable[tuple[int, int]]) -> dict[int, tuple[int, ...]]:
+    """Pattern key -> the indexes (ascending) of the rules or guards that use it."""
+    users: dict[int, set[int]] = {}
+    for index, key in pairs:
+        users.setdefault(key, set()).add(index)
+    return {key: tuple(sorted(indexes)) for key, indexes in users.items()}
+
+
+def _woken(users: Mapping[int, tuple[int, ...]], found: set[int]) -> list[int]:
+    """The indexes, in lexicon order, of the rules or guards that a found pattern belongs to."""
+    return sorted({i for key in found for i in users.get(key, ())})
