@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
@@ -210,17 +212,37 @@ class Matcher:
         }
         self.unknown_idf = UNKNOWN_FACTOR * math.log(1.0 + n_intents)
         self._presence = {t: tuple(d.items()) for t, d in presence.items()}
-        # stem -> [(example index)], plus each example's intent and IDF mass.
+        # stem -> the examples that hold it; each example's IDF mass. The examples come grouped
+        # by intent, in intent order: ``_first_example`` marks where each intent's group starts.
         postings: dict[str, list[int]] = defaultdict(list)
-        self._example_intent: list[int] = []
-        self._example_mass: list[float] = []
-        for e, (i, terms) in enumerate(example_terms):
-            self._example_intent.append(i)
-            self._example_mass.append(sum(self.idf[t] for t in terms))
+        for e, (_, terms) in enumerate(example_terms):
             for term in terms:
                 postings[term].append(e)
-        self._postings = {t: tuple(v) for t, v in postings.items()}
+        self._postings = {t: np.array(v, dtype=np.intp) for t, v in postings.items()}
+        self._example_mass = np.array(
+            [sum(self.idf[t] for t in terms) for _, terms in example_terms], dtype=np.float64
+        )
+        owners = np.array([i for i, _ in example_terms], dtype=np.intp)
+        self._intents_with_examples = np.unique(owners)
+        self._first_example = np.searchsorted(owners, self._intents_with_examples)
         self.analyzer.set_vocabulary(self.idf)
+
+    def _nearest(self, terms: list[str], weights: list[float], total: float) -> dict[int, float]:
+        """Each intent's best Dice overlap (IDF-weighted) between the message and one of its
+        examples; intents sharing no word are left out."""
+        overlap = np.zeros(len(self._example_mass), dtype=np.float64)
+        for term, weight in zip(terms, weights, strict=True):
+            held = self._postings.get(term)
+            if held is not None:
+                overlap[held] += weight
+        if not overlap.any():
+            return {}
+        dice: npt.NDArray[np.float64] = 2.0 * overlap / (total + self._example_mass)
+        best = np.maximum.reduceat(dice, self._first_example)
+        shared = best > 0.0
+        return dict(
+            zip(self._intents_with_examples[shared].tolist(), best[shared].tolist(), strict=True)
+        )
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:
         """The best intents for ``text``, best first, with scores 0-100."""
@@ -234,18 +256,10 @@ class Matcher:
         weights = [self.idf.get(t, self.unknown_idf) for t in terms]
         total = sum(weights)
         coverage: dict[int, float] = defaultdict(float)
-        overlap: dict[int, float] = defaultdict(float)
         for term, weight in zip(terms, weights, strict=True):
             for i, typical in self._presence.get(term, ()):
                 coverage[i] += weight * typical
-            for e in self._postings.get(term, ()):
-                overlap[e] += weight
-        nearest: dict[int, float] = defaultdict(float)
-        for e, shared in overlap.items():
-            dice = 2.0 * shared / (total + self._example_mass[e])
-            i = self._example_intent[e]
-            if dice > nearest[i]:
-                nearest[i] = dice
+        nearest = self._nearest(terms, weights, total)
         known = sum(w for t, w in zip(terms, weights, strict=True) if t in self.idf) / total
         scored = [
             Match(
