@@ -49,6 +49,8 @@ SETS = {
     "real held-out M": ROOT / "tests" / "data" / "real_style" / "family_heldout.yaml",
     "real held-out N": ROOT / "tests" / "data" / "real_style" / "professionals_heldout.yaml",
     "real held-out O": ROOT / "tests" / "data" / "real_style" / "plain_heldout.yaml",
+    "real held-out P": ROOT / "tests" / "data" / "real_style" / "practical_heldout.yaml",
+    "real held-out Q": ROOT / "tests" / "data" / "real_style" / "young_heldout.yaml",
 }
 
 

@@ -95,7 +95,7 @@ ROUND4_RECALL_FLOOR = {"dev": 0.995, "heldout": 0.975}
 mixed with ordinary questions, long posts, heavy typos), every message in every form. The
 development part was tuned on (96.6% -> 99.9% with the lexicon families it showed missing and
 new exemplars); the held-out part, never tuned on, moved between 95.5% and 99.2% during the
-session and read 98.6% at its end."""
+session and read 98.6% at its end; 99.3% at the end of session 6."""
 ROUND4_CALM_ALARM_CEILING = 0.20
 """Past, idiom, news and ordinary messages of round 4: measured 10% (dev) and 15% (held-out,
 mostly idioms: "going to be the death of me"). SPEC wants them quiet: this may only go down."""
@@ -127,7 +127,8 @@ ROUND5_RECALL_FLOOR = {"dev": 0.975, "heldout": 0.935}
 own, understated goodbyes, bystanders, crises inside requests to the bot; every message in every
 form). Before anything was tuned on it: dev 90.0%, held-out 89.2% (plain forms). The development
 part was tuned on (lexicon families, rounds 7-8 of exemplars): 97.9% in every form; the held-out
-part, never read, 92.6% (session 5) and 94.1% (session 6, after round-9 exemplars)."""
+part, never read, 92.6% (session 5) and 94.2% (session 6, after rounds 9-10 of exemplars and the
+alarm at 0.5)."""
 ROUND5_CALM_ALARM_CEILING = 0.12
 """Past, idiom, news and ordinary messages of round 5: measured 9.5% (dev) and 4.5% (held-out),
 mostly past attempts told as over and Spanish idioms the classifier reads alone. This may only
@@ -159,11 +160,11 @@ def test_round5_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen, split
     assert calm_alarms / len(calm) <= ROUND5_CALM_ALARM_CEILING
 
 
-ROUND6_RECALL_FLOOR = {"dev": 0.995, "heldout": 0.945}
+ROUND6_RECALL_FLOOR = {"dev": 0.995, "heldout": 0.96}
 """Round 6 (session 6, a fifth outside tester: 360 crisis messages, 70 in Spanish, every message
 in every form). Before anything was tuned on it: dev 96.7%, held-out 94.2%. The development part
-was tuned on (lexicon families; round-9 exemplars were written without it): 99.9%; the held-out
-part, never read, 95.2%."""
+was tuned on (lexicon families; rounds 9-10 of exemplars were written without it): 100%; the
+held-out part, never read, 96.7% (95.2% before round 10 and the alarm at 0.5)."""
 ROUND6_INFO_ALARM_CEILING = 0.03
 """Informational questions and questions about the bot's crisis handling in round 6: 1 of 77
 (dev) and 0 of 38 (held-out). SPEC: at most 3%."""
