@@ -34,23 +34,10 @@ SETS = {
     "chat dev (shared)": ROOT.parent / "shared" / "eval" / "dev.yaml",
     "real dev (shared)": ROOT.parent / "shared" / "eval" / "real_dev.yaml",
     "chat held-out": ROOT / "tests" / "data" / "heldout.yaml",
-    "real held-out A": ROOT / "tests" / "data" / "real_style" / "brain_treatment_heldout.yaml",
-    "real held-out B": ROOT / "tests" / "data" / "real_style" / "recovery_safety_heldout.yaml",
-    "real held-out C": ROOT / "tests" / "data" / "real_style" / "everyday_heldout.yaml",
-    "real held-out D": ROOT / "tests" / "data" / "real_style" / "faq_heldout.yaml",
-    "real held-out E": ROOT / "tests" / "data" / "real_style" / "pages_heldout.yaml",
-    "real held-out F": ROOT / "tests" / "data" / "real_style" / "posts_heldout.yaml",
-    "real held-out G": ROOT / "tests" / "data" / "real_style" / "search_heldout.yaml",
-    "real held-out H": ROOT / "tests" / "data" / "real_style" / "expert_heldout.yaml",
-    "real held-out I": ROOT / "tests" / "data" / "real_style" / "threads_heldout.yaml",
-    "real held-out J": ROOT / "tests" / "data" / "real_style" / "headings_heldout.yaml",
-    "real held-out K": ROOT / "tests" / "data" / "real_style" / "qa_heldout.yaml",
-    "real held-out L": ROOT / "tests" / "data" / "real_style" / "groupchat_heldout.yaml",
-    "real held-out M": ROOT / "tests" / "data" / "real_style" / "family_heldout.yaml",
-    "real held-out N": ROOT / "tests" / "data" / "real_style" / "professionals_heldout.yaml",
-    "real held-out O": ROOT / "tests" / "data" / "real_style" / "plain_heldout.yaml",
-    "real held-out P": ROOT / "tests" / "data" / "real_style" / "practical_heldout.yaml",
-    "real held-out Q": ROOT / "tests" / "data" / "real_style" / "young_heldout.yaml",
+    **{
+        f"real held-out {path.stem.removesuffix('_heldout')}": path
+        for path in sorted((ROOT / "tests" / "data" / "real_style").glob("*_heldout.yaml"))
+    },
 }
 
 

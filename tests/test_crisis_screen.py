@@ -246,9 +246,20 @@ def test_near_misses_of_the_session5_families_get_an_answer_not_an_alarm(
         "some nights i just want it all to fade to black for good",
         "honestly idc if i live or die at this point",
         "got my pills in my bag and im not planning on going home tonight",
+        # families added in session 7 (written for this test, not taken from any test set)
+        "it was nice knowing you all, thanks for putting up with me",
+        "last time ill be on here, thanks for everything",
+        "este es mi ultimo mensaje, gracias a todos",
+        "my brother's been in the same position on the sofa since last night, cold to the touch",
+        "took way more than i usually do and now i'm so heavy i can barely type",
+        "had some xans and then a bit of dope, feeling really heavy now, is that normal",
+        "they're forcing me to work and i don't know where i am",
+        "a man in the pharmacy is threatening the staff with a knife",
+        "standing on the overpass right now",
+        "so angry, heading over to his place rn with my dads bat",
     ],
 )
-def test_session6_families_get_the_crisis_reply(engine: Engine, text: str) -> None:
+def test_session6_and_7_families_get_the_crisis_reply(engine: Engine, text: str) -> None:
     decision = engine.decide(text, Context(country="US"))
     assert decision.kind == "crisis", text
     assert "911" in decision.reply
@@ -266,9 +277,18 @@ def test_session6_families_get_the_crisis_reply(engine: Engine, text: str) -> No
         "my little brother needed stitches after falling off his bike",
         "if i stop replying it's because my phone died, it's at 2%",
         "it wouldn't be the end of the world if i skipped the meeting",
+        # session 7: a joke farewell, a break from the app, a past news story, heavy legs
+        "if i eat this whole pizza, it was nice knowing you",
+        "last time i'll log in here for a while, going camping with my kids for a week",
+        "a man threatened the staff with a knife at the pharmacy last year, it was on the news",
+        "my legs feel heavy after the long walk to the clinic",
+        "the ice pack was cold to the touch all night",
+        "we had lunch on the roof now that it's summer",
+        "my little girl needed stitches after she fell at the park",
+        "i don't know where i am in my recovery some days",
     ],
 )
-def test_near_misses_of_the_session6_families_get_an_answer_not_an_alarm(
+def test_near_misses_of_the_session6_and_7_families_get_an_answer_not_an_alarm(
     engine: Engine, text: str
 ) -> None:
     assert engine.decide(text, Context(country="US")).kind != "crisis", text
