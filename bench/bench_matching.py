@@ -122,8 +122,9 @@ def main() -> int:
         "tfidf+lr": tfidf_ranker(engine),
         "minilm-nn": minilm_ranker(engine),
     }
-    print(f"{'set':20} {'n':>4}  " + "  ".join(f"{name:>24}" for name in rankers))
-    print(f"{'':20} {'':>4}  " + "  ".join(f"{'top1 / top3 / ms':>24}" for _ in rankers))
+    width = max(len(name) for name in SETS)
+    print(f"{'set':{width}} {'n':>4}  " + "  ".join(f"{name:>24}" for name in rankers))
+    print(f"{'':{width}} {'':>4}  " + "  ".join(f"{'top1 / top3 / ms':>24}" for _ in rankers))
     for name, path in SETS.items():
         if not path.is_file():
             continue
@@ -139,7 +140,7 @@ def main() -> int:
                 continue
             top1, top3, ms = measure(rank, cases)
             cells.append(f"{top1:>8.1%} / {top3:>6.1%} / {ms:5.2f}")
-        print(f"{name:20} {len(cases):>4}  " + "  ".join(cells))
+        print(f"{name:{width}} {len(cases):>4}  " + "  ".join(cells))
     return 0
 
 
