@@ -257,6 +257,7 @@ def test_near_misses_of_the_session5_families_get_an_answer_not_an_alarm(
         "a man in the pharmacy is threatening the staff with a knife",
         "standing on the overpass right now",
         "so angry, heading over to his place rn with my dads bat",
+        "just swallowed my whole week of take homes, feeling weird",
     ],
 )
 def test_session6_and_7_families_get_the_crisis_reply(engine: Engine, text: str) -> None:
@@ -284,6 +285,8 @@ def test_session6_and_7_families_get_the_crisis_reply(engine: Engine, text: str)
         "my legs feel heavy after the long walk to the clinic",
         "the ice pack was cold to the touch all night",
         "we had lunch on the roof now that it's summer",
+        "i took my vitamins all at once this morning",
+        "two years ago i took a whole bottle at once; now im two years clean and doing great",
         "my little girl needed stitches after she fell at the park",
         "i don't know where i am in my recovery some days",
     ],
