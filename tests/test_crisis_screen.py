@@ -258,6 +258,7 @@ def test_near_misses_of_the_session5_families_get_an_answer_not_an_alarm(
         "standing on the overpass right now",
         "so angry, heading over to his place rn with my dads bat",
         "just swallowed my whole week of take homes, feeling weird",
+        "popped a handful of my subs and now i feel really sick",
     ],
 )
 def test_session6_and_7_families_get_the_crisis_reply(engine: Engine, text: str) -> None:
