@@ -279,7 +279,8 @@ def test_session6_and_7_families_get_the_crisis_reply(engine: Engine, text: str)
         "my little brother needed stitches after falling off his bike",
         "if i stop replying it's because my phone died, it's at 2%",
         "it wouldn't be the end of the world if i skipped the meeting",
-        # session 7: a joke farewell, a break from the app, a past news story, heavy legs
+        # session 7: a joke farewell, a break from the app, a past news story, and the other new
+        # families' words with nothing happening
         "if i eat this whole pizza, it was nice knowing you",
         "last time i'll log in here for a while, going camping with my kids for a week",
         "a man threatened the staff with a knife at the pharmacy last year, it was on the news",

@@ -122,13 +122,13 @@ def test_round4_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen, split
     assert calm_alarms / len(calm) <= ROUND4_CALM_ALARM_CEILING
 
 
-ROUND5_RECALL_FLOOR = {"dev": 0.975, "heldout": 0.935}
+ROUND5_RECALL_FLOOR = {"dev": 0.98, "heldout": 0.955}
 """Round 5 (session 5, a fourth outside tester: self-harm and coercive control as kinds of their
 own, understated goodbyes, bystanders, crises inside requests to the bot; every message in every
 form). Before anything was tuned on it: dev 90.0%, held-out 89.2% (plain forms). The development
 part was tuned on (lexicon families, rounds 7-8 of exemplars): 97.9% in every form; the held-out
 part, never read, 92.6% (session 5) and 94.2% (session 6, after rounds 9-10 of exemplars and the
-alarm at 0.5)."""
+alarm at 0.5) and 96.7% (session 7, after rounds 11-12; dev 99.2%)."""
 ROUND5_CALM_ALARM_CEILING = 0.12
 """Past, idiom, news and ordinary messages of round 5: measured 9.5% (dev) and 4.5% (held-out),
 mostly past attempts told as over and Spanish idioms the classifier reads alone. This may only
@@ -138,11 +138,12 @@ ROUND5_INFO_ALARM_CEILING = 0.035
 (dev) and 1 of 33 (held-out, 3.0%, just over SPEC's 3%; not tuned on)."""
 
 
-ROUND6_RECALL_FLOOR = {"dev": 0.995, "heldout": 0.96}
+ROUND6_RECALL_FLOOR = {"dev": 0.99, "heldout": 0.975}
 """Round 6 (session 6, a fifth outside tester: 360 crisis messages, 70 in Spanish, every message
 in every form). Before anything was tuned on it: dev 96.7%, held-out 94.2%. The development part
 was tuned on (lexicon families; rounds 9-10 of exemplars were written without it): 100%; the
-held-out part, never read, 96.7% (95.2% before round 10 and the alarm at 0.5)."""
+held-out part, never read, 96.7% (95.2% before round 10 and the alarm at 0.5). Session 7, after
+rounds 11-12 of the exemplars: dev 99.6%, held-out 98.5%."""
 ROUND6_INFO_ALARM_CEILING = 0.03
 """Informational questions and questions about the bot's crisis handling in round 6: 1 of 77
 (dev) and 0 of 38 (held-out). SPEC: at most 3%."""
@@ -160,7 +161,7 @@ ROUND7_RECALL_FLOOR = {"dev": 0.99, "heldout": 0.93}
 in every form; more self-harm and coercive control said sideways, and witnesses). Before anything
 was tuned on it: dev 94.6%, held-out 95.0%. The development part was tuned on (lexicon families;
 rounds 11-12 of the exemplars were written without it): 99.9%; the held-out part, never read,
-94.2%: exemplars that lifted every other held-out set did not move this one."""
+94.2%: the exemplars that lifted most other held-out sets did not move this one."""
 ROUND7_INFO_ALARM_CEILING = 0.03
 """Informational questions and questions about the bot's crisis handling in round 7: 2 of 82
 (dev) and 0 of 40 (held-out; 2 and 1 before any tuning). SPEC: at most 3%."""
