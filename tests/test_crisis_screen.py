@@ -270,6 +270,22 @@ def test_session6_and_7_families_get_the_crisis_reply(engine: Engine, text: str)
 @pytest.mark.parametrize(
     "text",
     [
+        "just swallowed my whole week of take homes, feeling weird",
+        "popped a handful of my subs and now i feel really sick",
+        "my son drank his whole bottle of methadone",
+    ],
+)
+def test_a_whole_supply_taken_at_once_gets_the_overdose_steps(engine: Engine, text: str) -> None:
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind == "crisis", text
+    assert decision.reply.startswith("This may be an overdose"), decision.reply
+    assert "naloxone" in decision.reply.lower()
+    assert "911" in decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # the bot asked what it would do, advice on what to say, a past told as over
         "hypothetically, if i said i wanted to die, would you call someone?",
         "if a friend in group says she wants to end her life, what is the right thing to say?",
