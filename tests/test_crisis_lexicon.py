@@ -67,6 +67,47 @@ def test_broken_lexicon_names_file_and_line(
     assert abs(reported - line) <= 1, text
 
 
+FIRM = """\
+version: 1
+rules:
+  - id: suicide.firm
+    kind: suicide
+    guardable: false
+    firm: true
+    patterns:
+      - "im suicidal"
+guards:
+  - id: guard.asking
+    suppresses: [suicide]
+    patterns:
+      - "^ if i tell you"
+    unless:
+      - "right now"
+"""
+
+
+def test_a_guard_holds_back_a_rule_that_is_not_guardable_only_when_marked_firm_too(
+    tmp_path: Path,
+) -> None:
+    text = "if i tell you im suicidal do you call the police"
+    plain = CrisisDetector.load(_write(tmp_path, FIRM))
+    assert plain.detect(text) is not None
+    firm_too = FIRM.replace("suppresses: [suicide]", "suppresses: [suicide]\n    firm_too: true")
+    detector = CrisisDetector.load(_write(tmp_path, firm_too))
+    assert detector.detect(text) is None
+    assert detector.inspect(text).guarded
+    assert detector.detect("if i tell you im suicidal right now what do you do") is not None
+    assert detector.detect("im suicidal") is not None
+
+
+def test_firm_too_must_be_true_or_false(tmp_path: Path) -> None:
+    broken = FIRM.replace("suppresses: [suicide]", "suppresses: [suicide]\n    firm_too: maybe")
+    path = _write(tmp_path, broken)
+    with pytest.raises(LexiconError, match="firm_too must be true or false") as err:
+        CrisisDetector.load(path)
+    assert str(err.value).startswith(f"{path}:")
+
+
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LexiconError, match="cannot read"):
         CrisisDetector.load(tmp_path / "nope.yaml")

@@ -315,6 +315,72 @@ def test_near_misses_of_the_session6_and_7_families_get_an_answer_not_an_alarm(
     assert engine.decide(text, Context(country="US")).kind != "crisis", text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # passive wishes made real now, written in the project's own words
+        "threw out my heart meds this morning, hoping it does the job",
+        "i just want to cease to exist and tonight i have everything i need",
+        # self-harm with its means, and in slang
+        "been holding a lighter against my arm again, cant stop",
+        "opened up my wrist again just now",
+        "relapsed on sh tonight after two years",
+        # someone breathing a few times a minute
+        "my girlfriend is only breathing like 3 times a minute, is that ok",
+        # kept by someone who holds cards or papers, or made to work unpaid
+        "the landlord has our ids and says we do favours for him or we're out tonight",
+        "nos tienen trabajando en un rancho sin paga y no nos dejan salir",
+        # using more on purpose, a gun in hand on a call, not fighting back
+        "took double my dose on purpose, not bothered if i wake up",
+        "my cousin is on facetime with me and the pistol is in his hand",
+        "i've stopped fighting back, he's at it again",
+    ],
+)
+def test_session8_families_get_the_crisis_reply(engine: Engine, text: str) -> None:
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind == "crisis", text
+    assert "911" in decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # asking what the bot would do "if i told you": answered, with the line on top
+        "if i tell you i'm suicidal do you call the police on me",
+        "if i delete my messages about self harm are they really gone",
+        # breathing rates, pills and papers asked about calmly
+        "is 6 breaths a minute too slow for an adult",
+        "my mum keeps my passport in her safe while i travel",
+        "the antibiotics made me sick so the doctor switched them",
+    ],
+)
+def test_near_misses_of_the_session8_families_get_an_answer_not_an_alarm(
+    engine: Engine, text: str
+) -> None:
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind != "crisis", text
+
+
+def test_asking_what_the_bot_would_do_gets_the_crisis_line_on_top(engine: Engine) -> None:
+    decision = engine.decide(
+        "if i tell you i'm suicidal do you call the police on me", Context(country="US")
+    )
+    assert decision.kind != "crisis"
+    assert "988" in decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if i tell you i'm suicidal right now what do you do",
+        "im suicidal. if i tell you more do you call the police",
+        "if i tell you im going to kill myself tonight will you call someone",
+    ],
+)
+def test_saying_it_is_true_now_overrides_the_if_i_told_you_guard(engine: Engine, text: str) -> None:
+    assert engine.decide(text, Context(country="US")).kind == "crisis", text
+
+
 def test_getting_ready_for_an_overdose_that_has_not_happened_is_answered(engine: Engine) -> None:
     decision = engine.decide(
         "if i ever walk in on my daughter unresponsive, do i give naloxone first or call? "

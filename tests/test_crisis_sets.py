@@ -122,13 +122,14 @@ def test_round4_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen, split
     assert calm_alarms / len(calm) <= ROUND4_CALM_ALARM_CEILING
 
 
-ROUND5_RECALL_FLOOR = {"dev": 0.98, "heldout": 0.955}
+ROUND5_RECALL_FLOOR = {"dev": 0.98, "heldout": 0.975}
 """Round 5 (session 5, a fourth outside tester: self-harm and coercive control as kinds of their
 own, understated goodbyes, bystanders, crises inside requests to the bot; every message in every
 form). Before anything was tuned on it: dev 90.0%, held-out 89.2% (plain forms). The development
 part was tuned on (lexicon families, rounds 7-8 of exemplars): 97.9% in every form; the held-out
 part, never read, 92.6% (session 5) and 94.2% (session 6, after rounds 9-10 of exemplars and the
-alarm at 0.5) and 97.5% (session 7, after rounds 11-12 and the whole-supply rule; dev 99.2%)."""
+alarm at 0.5) and 97.5% (session 7, after rounds 11-12 and the whole-supply rule; dev 99.2%)
+and 98.3% (session 8, the classifier's alarm at 0.45; dev 98.8%)."""
 ROUND5_CALM_ALARM_CEILING = 0.12
 """Past, idiom, news and ordinary messages of round 5: measured 9.5% (dev) and 4.5% (held-out),
 mostly past attempts told as over and Spanish idioms the classifier reads alone. This may only
@@ -138,12 +139,13 @@ ROUND5_INFO_ALARM_CEILING = 0.035
 (dev) and 1 of 33 (held-out, 3.0%, just over SPEC's 3%; not tuned on)."""
 
 
-ROUND6_RECALL_FLOOR = {"dev": 0.99, "heldout": 0.975}
+ROUND6_RECALL_FLOOR = {"dev": 0.99, "heldout": 0.985}
 """Round 6 (session 6, a fifth outside tester: 360 crisis messages, 70 in Spanish, every message
 in every form). Before anything was tuned on it: dev 96.7%, held-out 94.2%. The development part
 was tuned on (lexicon families; rounds 9-10 of exemplars were written without it): 100%; the
 held-out part, never read, 96.7% (95.2% before round 10 and the alarm at 0.5). Session 7, after
-rounds 11-12 of the exemplars: dev 99.6%, held-out 98.5%."""
+rounds 11-12 of the exemplars: dev 99.6%, held-out 98.5%; session 8 (the alarm at 0.45 and the
+session-8 refit): held-out 99.3%."""
 ROUND6_INFO_ALARM_CEILING = 0.03
 """Informational questions and questions about the bot's crisis handling in round 6: 1 of 77
 (dev) and 0 of 38 (held-out). SPEC: at most 3%."""
@@ -171,10 +173,27 @@ at the end of session 7 (7 and 2 before any tuning): mostly past events told wit
 are over. This may only go down."""
 
 
+ROUND8_RECALL_FLOOR = {"dev": 0.99, "heldout": 0.92}
+"""Round 8 (session 8, a seventh outside tester: 360 crisis messages, 72 in Spanish, every message
+in every form; passive wishes made real, emergencies asked as calm questions, self-harm in slang,
+exploitation, long posts). Before anything was tuned on it: dev 95.8%, held-out 91.7%. The
+development part was tuned on (lexicon families): 99.9%; the held-out part, never read, 92.5%.
+Its weakest form is an emergency asked as a calm question (5 of 10 plain held-out messages)."""
+ROUND8_INFO_ALARM_CEILING = 0.065
+"""Informational questions and questions about the bot's crisis handling in round 8: 2 of 67
+(dev) and 2 of 33 (held-out; 5 and 2 before any tuning). SPEC: at most 3%, not met on the
+held-out part (two questions)."""
+ROUND8_CALM_ALARM_CEILING = 0.11
+"""Past, idiom, news and ordinary messages of round 8: 8 of 133 (dev) and 7 of 67 (held-out) at the
+end of session 8 (7 and 6 before any tuning): past overdoses and beatings told without a sign
+they are over, and idioms with blood or body words. This may only go down."""
+
+
 ROUNDS = {
     "r5": (ROUND5_RECALL_FLOOR, ROUND5_INFO_ALARM_CEILING, ROUND5_CALM_ALARM_CEILING),
     "r6": (ROUND6_RECALL_FLOOR, ROUND6_INFO_ALARM_CEILING, ROUND6_CALM_ALARM_CEILING),
     "r7": (ROUND7_RECALL_FLOOR, ROUND7_INFO_ALARM_CEILING, ROUND7_CALM_ALARM_CEILING),
+    "r8": (ROUND8_RECALL_FLOOR, ROUND8_INFO_ALARM_CEILING, ROUND8_CALM_ALARM_CEILING),
 }
 """The rounds whose adjacent sets mark questions about the bot's crisis handling apart."""
 

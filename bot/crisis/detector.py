@@ -117,6 +117,7 @@ class CrisisDetector:
         if not found:
             return LexiconReading(None, False)
         suppressed: set[Kind] = set()
+        unguardable_too: set[Kind] = set()
         guards = self.lexicon.guards
         for guard in (guards[i] for i in _woken(self._guards_of, found)):
             # woken: one of its patterns matched
@@ -124,13 +125,15 @@ class CrisisDetector:
                 continue
             if not any(p in found for p in guard.unless):
                 suppressed |= guard.suppresses
+                if guard.firm_too:
+                    unguardable_too |= guard.suppresses
         best: CrisisSignal | None = None
         guarded = firm = False
         rules = self.lexicon.rules
         for rule in (rules[i] for i in _woken(self._rules_of, found)):
             if not any(all(p in found for p in alt) for alt in rule.alternatives):
                 continue
-            if rule.guardable and rule.kind in suppressed:
+            if rule.kind in (suppressed if rule.guardable else unguardable_too):
                 guarded = True
                 continue
             firm = firm or rule.firm

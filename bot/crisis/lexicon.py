@@ -165,6 +165,9 @@ class Guard:
     """Urgent wording ("right now", "help") that keeps the crisis reply despite the guard."""
     requires: tuple[int, ...] = ()
     """When set, one of these must match too ("years ago" *and* "I'm doing well now")."""
+    firm_too: bool = False
+    """Also holds back rules that are not guardable: the message asks what the bot would do *if*
+    the person said such a thing ("if i tell you i'm suicidal, do you call the police?")."""
 
 
 @dataclass(frozen=True)
@@ -433,7 +436,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         what = f"guard {guard.get('id')!r}"
         _check_keys(
             guard,
-            {"id", "suppresses", "patterns", "unless", "requires", "note"},
+            {"id", "suppresses", "patterns", "unless", "requires", "firm_too", "note"},
             {"id", "suppresses", "patterns"},
             path,
             what,
@@ -453,7 +456,10 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         )
         unless = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("unless") or [])
         requires = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("requires") or [])
-        guards.append(Guard(gid, frozenset(kinds), pats, unless, requires))
+        firm_too = guard.get("firm_too", False)
+        if not isinstance(firm_too, bool):
+            raise LexiconError(f"{path}:{line_of(guard)}: {what} firm_too must be true or false")
+        guards.append(Guard(gid, frozenset(kinds), pats, unless, requires, firm_too))
 
     known = top.get("known_words") or []
     if not isinstance(known, list) or not all(isinstance(w, str) and _WORD.match(w) for w in known):

@@ -37,12 +37,13 @@ CLASSES = ("calm", "info", "suicide", "overdose", "violence")
 CRISIS_CLASSES: tuple[Kind, ...] = ("suicide", "overdose", "violence")
 """The crisis classes, in the order they follow ``calm`` and ``info`` in ``CLASSES``."""
 
-ALARM = 0.5
+ALARM = 0.45
 """P(crisis) at or above this raises the alarm. Chosen on the development sets' trade-off
-between missed crises and alarms on ordinary questions (tools/crisis_report.py). Session 6,
-after the round-10 exemplars, on the four development sets (plain): 0.6 missed 12 of 1,282
-crises, 0.5 missed 6, for 4 more alarms on 758 calm messages next to a crisis and none more on
-536 ordinary questions."""
+between missed crises and alarms on messages next to a crisis (``tools/crisis_report.py``).
+Session 6: 0.6 missed 12 of 1,282 development crises (plain), 0.5 missed 6. Session 8, all
+development sets in every form (14,096 variants): 0.5 missed 53, 0.45 missed 36 for 1 more
+alarm on 1,531 messages next to a crisis, 0.4 missed 22 for 5 more; 0.45 was kept because
+below it each crisis caught cost about one more alarm on ordinary questions."""
 PIECE_ALARM = 0.95
 """The last sentence of a long message alarms alone at this P(crisis): it must be surer than the
 whole, since sentences cut from an ordinary question ("I'm shaking, I'm so hurt") read as
