@@ -70,6 +70,10 @@ PIECE_WEIGHT = 0.3
 """The sentences of long calm questions train as calm at this weight. At 0 the last sentence of
 an ordinary question often raised the alarm alone (10 realistic calibration questions); at 1
 the development sets lost crises told in short sentences; 0.3 kept 3 and most of the recall."""
+GRAM_COEF_DTYPE = np.float16
+"""The letter- and word-gram coefficients are stored (and held in memory) as float16: half the
+size (the engine's resident memory went from 97 to 78 MiB, start-up from about 0.9 to 0.75 s),
+with the same decision on all 16,672 texts of the evaluation sets as float32."""
 REALISTIC_CLASSIFIER_WEIGHT = 2.0
 """A realistic calibration question counts this many times a catalog example in the intent
 classifier: it is worded the way people really ask."""
@@ -218,10 +222,10 @@ def fit(
         fingerprint=np.array(stamp),
         char_vocab=np.array(sorted(char_vocab, key=char_vocab.__getitem__)),
         char_idf=char_idf,
-        char_coef=coef[d : d + nc],
+        char_coef=coef[d : d + nc].astype(GRAM_COEF_DTYPE),
         word_vocab=np.array(sorted(word_vocab, key=word_vocab.__getitem__)),
         word_idf=word_idf,
-        word_coef=coef[d + nc :],
+        word_coef=coef[d + nc :].astype(GRAM_COEF_DTYPE),
         emb_coef=coef[:d],
         intercept=model.intercept_.astype(np.float32),
     )

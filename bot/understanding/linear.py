@@ -25,6 +25,12 @@ from bot.understanding.message import Message
 Matrix = npt.NDArray[np.float32]
 
 
+def _coefficients(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The gram coefficients as stored: float16 files stay float16 in memory (half the size;
+    each message's few rows are summed in float32)."""
+    return array if array.dtype == np.float16 else array.astype(np.float32)
+
+
 class ModelFileError(RuntimeError):
     """A classifier file is missing, unreadable or does not fit the embedding model."""
 
@@ -70,8 +76,8 @@ class LinearTextModel:
         self._word_vocab = GramIndex(arrays["word_vocab"])
         self._char_idf = arrays["char_idf"].astype(np.float32)
         self._word_idf = arrays["word_idf"].astype(np.float32)
-        self._char_coef = arrays["char_coef"].astype(np.float32)
-        self._word_coef = arrays["word_coef"].astype(np.float32)
+        self._char_coef = _coefficients(arrays["char_coef"])
+        self._word_coef = _coefficients(arrays["word_coef"])
         self._emb_coef = arrays["emb_coef"].astype(np.float32)
         self._intercept = arrays["intercept"].astype(np.float32)
         if self._emb_coef.shape[0] != embedder.dim:
