@@ -32,6 +32,22 @@ def test_the_intent_classifier_was_fitted_on_the_current_catalog(engine: Engine)
     assert set(engine.classifier.model.classes) == set(examples)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [DEFAULT_MODEL, DEFAULT_MODEL.parents[1] / "understanding" / "intents.npz"],
+    ids=["crisis", "intents"],
+)
+def test_the_classifiers_keep_their_gram_weights_small(path) -> None:  # type: ignore[no-untyped-def]
+    """float16 gram weights halve the memory the engine holds (tools/train_classifiers.py)."""
+    with np.load(path, allow_pickle=False) as data:
+        assert data["char_coef"].dtype == np.float16
+        assert data["word_coef"].dtype == np.float16
+    model = LinearTextModel(path, shared_embedder())
+    probs = model.probabilities(["what is tolerance", "i want to end my life tonight"])
+    assert probs.dtype == np.float32
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
 def test_the_embedding_model_is_small_and_ships_with_the_package() -> None:
     files = {p.name: p.stat().st_size for p in MODEL_DIR.iterdir()}
     assert {"model.safetensors", "tokenizer.json", "config.json"} <= set(files)
