@@ -369,6 +369,18 @@ def test_asking_what_the_bot_would_do_gets_the_crisis_line_on_top(engine: Engine
     assert "988" in decision.reply
 
 
+def test_the_privacy_answer_says_the_bot_contacts_no_one(engine: Engine) -> None:
+    """Asked "do you call the police if I tell you...", the bot offers the privacy answer: it
+    must say plainly that the bot alerts no one and that the person can call the lines."""
+    decision = engine.decide(
+        "if i tell you i'm suicidal do you call the police on me", Context(country="US")
+    )
+    assert "privacy" in decision.suggestions
+    reply = engine.answer_for("privacy", Context(country="US")).reply
+    assert "I never contact the police, your family or anyone else" in reply
+    assert "help lines you can call or text yourself" in reply
+
+
 @pytest.mark.parametrize(
     "text",
     [
