@@ -72,6 +72,10 @@ async def server_time(client: RedisSendBudgets) -> float:
 async def test_slots_from_three_clients_are_one_interval_apart_by_the_servers_clock(
     clients: list[RedisSendBudgets],
 ) -> None:
+    # Each client opens its connection first: a connection made during the burst (once 0.36 s
+    # on a busy CI machine) lets the first slot pass before the next take arrives.
+    for client in clients:
+        await client.client.ping()
     before = await server_time(clients[0])
     slots: list[Slot] = await asyncio.gather(
         *(clients[i % 3].take(BOT, INTERVAL, 1e9) for i in range(90))
@@ -81,7 +85,10 @@ async def test_slots_from_three_clients_are_one_interval_apart_by_the_servers_cl
     assert all(before <= s.now <= after for s in slots)  # Redis's TIME, not this process's
     times = sorted(s.at for s in slots)
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert all(abs(gap - INTERVAL) < 1e-6 for gap in gaps), (min(gaps), max(gaps))
+    # Never two sends closer than the interval; booked back to back once the burst is queued
+    # (a stall of the test process may leave a longer gap, never a shorter one).
+    assert all(gap > INTERVAL - 1e-6 for gap in gaps), min(gaps)
+    assert sum(abs(gap - INTERVAL) < 1e-6 for gap in gaps) >= len(gaps) - 3, max(gaps)
     assert times[0] >= before
 
 
