@@ -123,3 +123,62 @@ def test_known_words_protect_real_words_from_fuzzy_matching() -> None:
     words = {w.strip().lower() for w in easy.read_text(encoding="utf-8").split() if w.isalpha()}
     changed = {w: c for w in sorted(words) if (c := detector._correct(w)) != w}
     assert not changed, f"add these to known_words in the lexicon: {changed}"
+
+
+WAKING = """\
+version: 1
+sets:
+  pills: [pills, tablets, the whole bottle]
+rules:
+  - id: overdose.took_all
+    kind: overdose
+    patterns:
+      - "?i took * <pills>"
+  - id: suicide.goodbye_first
+    kind: suicide
+    patterns:
+      - "^ goodbye everyone"
+  - id: suicide.tonight_end
+    kind: suicide
+    patterns:
+      - "end it * tonight $"
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("i took all my tablets", "overdose.took_all"),  # the rare word is the last one
+        ("so i just took the whole bottle", "overdose.took_all"),  # a several-word set entry
+        ("took pills", "overdose.took_all"),  # the optional first word left out
+        ("i think i took i took the pills", "overdose.took_all"),  # the second start fits
+        ("goodbye everyone", "suicide.goodbye_first"),
+        ("i will end it all tonight", "suicide.tonight_end"),
+        ("i took a walk", None),  # no word of the pills slot
+        ("pills took i", None),  # every word, wrong order
+        ("i said goodbye everyone", None),  # ^: only at the start
+        ("end it tonight or tomorrow", None),  # $: only at the end
+    ],
+)
+def test_a_pattern_is_found_wherever_its_words_are_and_only_there(
+    tmp_path: Path, text: str, rule: str | None
+) -> None:
+    # Patterns are woken by their rarest required word, not their first: every position a
+    # match can start from must still be tried, anchors included.
+    signal = CrisisDetector.load(_write(tmp_path, WAKING)).detect(text)
+    assert (signal.rule if signal else None) == rule
+
+
+def test_a_message_wakes_only_patterns_it_has_a_rare_word_of() -> None:
+    lexicon = load_lexicon(DEFAULT_LEXICON)
+    common = {"i", "my", "me", "to", "a", "the", "and", "it", "you", "is", "im"}
+    woken = {p.key for word in common for p in lexicon.triggers.get(word, ())}
+    starting = {p.key for p in lexicon.patterns if p.firsts & common}
+    # many patterns start with "i" or "my"; most have a rarer word to be woken by
+    assert len(woken) < len(starting) / 2
+    # and each pattern is under all the words of one of its required slots
+    under: dict[int, set[str]] = {}
+    for word, patterns in lexicon.triggers.items():
+        for p in patterns:
+            under.setdefault(p.key, set()).add(word)
+    assert all(under[p.key] in [set(need) for need in p.needs] for p in lexicon.patterns)

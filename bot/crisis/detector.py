@@ -1,11 +1,11 @@
 """The crisis check every message passes before anything else.
 
-Design: normalise the text (bot.understanding.text), find every lexicon pattern in one pass
-over the words (patterns are indexed by their first word, so the cost grows with the message,
-not the lexicon), then let informational guards cancel guardable rules. If nothing fired,
-misspelt words are
-corrected towards lexicon words (OSA edit distance: one edit for short words, two for long ones;
-real words listed in ``known_words`` are never corrected) and the pass runs once more.
+Design: normalise the text (bot.understanding.text), find every lexicon pattern it holds (a
+message wakes only the patterns it has a rare required word of, and tries them only where they
+can start, so the cost grows with the message, not the lexicon), then let informational guards
+cancel guardable rules. If nothing fired, misspelt words are corrected towards lexicon words
+(OSA edit distance: one edit for short words, two for long ones; real words listed in
+``known_words`` are never corrected) and the pass runs once more.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.crisis.lexicon import KINDS, Kind, Lexicon, Pattern, Slot, load_lexicon
+from bot.crisis.lexicon import KINDS, Kind, Lexicon, Slot, load_lexicon
 from bot.understanding.text import normalize
 
 DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "content" / "crisis_lexicon.yaml"
@@ -97,17 +97,22 @@ class CrisisDetector:
 
     def _found(self, words: tuple[str, ...]) -> set[int]:
         """Keys of every pattern that matches somewhere in ``words``."""
-        found: set[int] = set()
-        index = self.lexicon.index
+        present = frozenset(words)
+        triggers = self.lexicon.triggers
+        woken = {p.key: p for w in present for p in triggers.get(w, ())}
+        at: dict[str, list[int]] = {}
         for pos, word in enumerate(words):
-            candidates: tuple[Pattern, ...] | None = index.get(word)
-            if not candidates:
+            at.setdefault(word, []).append(pos)
+        found: set[int] = set()
+        for key, pattern in woken.items():
+            if any(need.isdisjoint(present) for need in pattern.needs):
                 continue
-            for pattern in candidates:
-                if pattern.key in found or (pattern.anchored and pos):
-                    continue
-                if _match(pattern.slots, 0, words, pos, pattern.anchored_end):
-                    found.add(pattern.key)
+            if pattern.anchored:
+                starts = [0] if words[0] in pattern.firsts else []
+            else:
+                starts = sorted(pos for w in pattern.firsts & present for pos in at[w])
+            if any(_match(pattern.slots, 0, words, pos, pattern.anchored_end) for pos in starts):
+                found.add(key)
         return found
 
     def _evaluate(self, words: tuple[str, ...], score: float) -> LexiconReading:
@@ -161,7 +166,11 @@ class CrisisDetector:
 
     def inspect(self, text: str) -> LexiconReading:
         """The crisis in ``text`` (most urgent kind first) and whether a guard held one back."""
-        words = tuple(normalize(text).split()[:MAX_WORDS])
+        return self.inspect_normalized(normalize(text))
+
+    def inspect_normalized(self, normalized: str) -> LexiconReading:
+        """``inspect`` for a text already passed through ``normalize``."""
+        words = tuple(normalized.split()[:MAX_WORDS])
         if not words:
             return LexiconReading(None, False)
         exact = self._evaluate(words, EXACT_SCORE)

@@ -19,7 +19,8 @@ bot.understanding.text):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -134,6 +135,11 @@ class Pattern:
     slots: tuple[Slot, ...]
     anchored: bool = False
     anchored_end: bool = False
+    firsts: frozenset[str] = frozenset()
+    """The words a match can start with (through optional leading slots)."""
+    needs: tuple[frozenset[str], ...] = ()
+    """For each required slot, the words it can start with: a message lacking all the words of
+    any one of them cannot match."""
 
 
 @dataclass(frozen=True)
@@ -182,14 +188,15 @@ class FuzzySettings:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """The compiled lexicon: patterns indexed by their possible first word."""
+    """The compiled lexicon: patterns indexed by the words that wake them."""
 
     version: int
     path: Path
     rules: tuple[Rule, ...]
     guards: tuple[Guard, ...]
     patterns: tuple[Pattern, ...]
-    index: Mapping[str, tuple[Pattern, ...]]
+    triggers: Mapping[str, tuple[Pattern, ...]]
+    """Each pattern under the words of its most selective required slot (``_triggers``)."""
     fuzzy: FuzzySettings
     fuzzy_targets: Mapping[int, tuple[str, ...]]
     """Rule words that a misspelling may be corrected to, grouped by length."""
@@ -274,21 +281,31 @@ class _Compiler:
         if slots[0].gap or slots[-1].gap:
             raise self.fail(line, f"pattern {raw!r} cannot start or end with a gap")
         key = len(self.patterns)
-        self.patterns.append(Pattern(key, tuple(slots), anchored, anchored_end))
+        firsts: set[str] = set()
+        for slot in slots:
+            firsts |= slot.first_words()
+            if not slot.optional:
+                break
+        needs = tuple(slot.first_words() for slot in slots if not (slot.optional or slot.gap))
+        self.patterns.append(
+            Pattern(key, tuple(slots), anchored, anchored_end, frozenset(firsts), needs)
+        )
         self.cache[raw] = key
         return key
 
 
-def _index(patterns: Iterable[Pattern]) -> dict[str, tuple[Pattern, ...]]:
-    """Map each possible first word to the patterns that can start with it."""
+def _triggers(patterns: Sequence[Pattern]) -> dict[str, tuple[Pattern, ...]]:
+    """Map words to the patterns they wake: each pattern under the words of one required slot.
+
+    A match needs a word of every required slot, so any one slot will do; the one chosen is the
+    slot whose words the fewest patterns need ("i" and "my" are needed by hundreds, "overdose"
+    by a few), so a message wakes only the patterns it has a rare word of.
+    """
+    demand: Counter[str] = Counter(w for p in patterns for need in p.needs for w in need)
     index: dict[str, list[Pattern]] = {}
     for pattern in patterns:
-        firsts: set[str] = set()
-        for slot in pattern.slots:
-            firsts |= slot.first_words()
-            if not slot.optional:
-                break
-        for word in firsts:
+        slot = min(pattern.needs, key=lambda need: (sum(demand[w] for w in need), sorted(need)))
+        for word in slot:
             index.setdefault(word, []).append(pattern)
     return {word: tuple(found) for word, found in index.items()}
 
@@ -475,7 +492,7 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         rules=tuple(rules),
         guards=tuple(guards),
         patterns=tuple(compiler.patterns),
-        index=_index(compiler.patterns),
+        triggers=_triggers(compiler.patterns),
         fuzzy=fuzzy,
         fuzzy_targets={n: tuple(ws) for n, ws in targets.items()},
         exact_words=frozenset(all_words | {normalize(w) for w in known}),
