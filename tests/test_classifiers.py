@@ -64,6 +64,40 @@ def test_similar_meanings_are_closer_than_different_ones() -> None:
     assert np.isclose(np.linalg.norm(a), 1.0, atol=1e-3)
 
 
+def test_the_embedder_pools_exactly_as_model2vec_encodes() -> None:
+    # The embedder pools a message's word pieces itself (model2vec's own path costs three times
+    # the work for one message); it must give model2vec's vectors, to the bit, on every kind of
+    # text: long, unknown words, accents and emoji, nothing readable, past the length cut.
+    embed = shared_embedder()
+    texts = [
+        "how long does methadone stay in my system after i stop",
+        "my brother took too many pills and now he wont wake up pls help",
+        "qxzvv blorpt",
+        "é ü ñ 😀 ¿qué es la naloxona?",
+        "",
+        "x",
+        "tolerance " * 2000,
+    ]
+    ours = embed.encode_normalized(texts)
+    model = embed.model.encode(texts, use_multiprocessing=False)
+    theirs = model / np.maximum(np.linalg.norm(model, axis=1, keepdims=True), 1e-9)
+    assert ours.dtype == np.float32 and ours.shape == (len(texts), embed.dim)
+    assert np.array_equal(ours, theirs.astype(np.float32))
+
+
+def test_a_message_hashes_its_grams_once_for_both_classifiers() -> None:
+    from bot.understanding.features import char_grams, gram_hashes, word_grams
+
+    message = Message.read("Pills lined up, tonite", shared_embedder())
+    assert message.char_hashes is message.char_hashes  # made once, then shared
+    assert message.char_hashes.tolist() == [hash(g) for g in char_grams("pills lined up tonite")]
+    assert message.word_hashes.tolist() == gram_hashes(word_grams("pills lined up tonite")).tolist()
+    assert "pills lined" in word_grams(message.normalized)
+    # a classifier reading the message gives what it gives for the plain text
+    model = CrisisClassifier().model
+    assert np.allclose(model.logits([message]), model.logits(["Pills lined up, tonite"]))
+
+
 def test_an_empty_message_gives_a_zero_vector_and_no_error() -> None:
     vector = shared_embedder().encode([""])[0]
     assert not vector.any()

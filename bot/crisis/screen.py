@@ -101,11 +101,12 @@ class CrisisScreen:
         """The verdict for ``text``. Never raises on any text."""
         message = text if isinstance(text, Message) else None
         text = message.text if message is not None else str(text)
-        found = self.lexicon.inspect(text)
         if self.classifier is None:
+            found = self.lexicon.inspect(text)
             return CrisisCheck(found.signal, found.guarded, found.signal is not None, 0.0)
         if message is None:
             message = Message.read(text, self.classifier.model.embedder)
+        found = self.lexicon.inspect_normalized(message.normalized)
         reading = self.classifier.read(message)
         signal = found.signal
         if signal is not None and reading.crisis < self.veto and not found.firm:

@@ -38,6 +38,13 @@ class Embedder:
 
         self.model = StaticModel.from_pretrained(str(model_dir))
         self.dim = int(self.model.dim)
+        model = self.model
+        self._plain = model.token_mapping is None and model.weights is None
+        """A plain table of vectors (as ``tools/distill_model.py`` makes): pooled here."""
+        self._unknown = model.unk_token_id
+        self._max_chars = (
+            None if model.max_length is None else model.max_length * model.median_token_length
+        )
 
     def vocabulary(self) -> frozenset[str]:
         """The whole words the model has a vector of (not word pieces such as "##ates")."""
@@ -52,12 +59,36 @@ class Embedder:
         """``encode`` for texts already passed through ``normalize``."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = np.asarray(
-            self.model.encode(list(texts), use_multiprocessing=False), dtype=np.float32
-        )
+        if self._plain:
+            vectors = self._pool(texts)
+        else:
+            vectors = np.asarray(
+                self.model.encode(list(texts), use_multiprocessing=False), dtype=np.float32
+            )
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         unit: Vectors = vectors / np.maximum(norms, 1e-9)
         return unit
+
+    def _pool(self, texts: Sequence[str]) -> Vectors:
+        """What ``StaticModel.encode`` gives for a plain table, without its batching and
+        progress machinery, which cost three times the work itself for one short message:
+        the mean of the word pieces' vectors (unknown pieces left out), unit length when the
+        model says so. ``tests/test_embedding.py`` holds it to model2vec's own result."""
+        model = self.model
+        cut = self._max_chars
+        encodings = model.tokenizer.encode_batch_fast(
+            [t[:cut] if cut is not None else t for t in texts], add_special_tokens=False
+        )
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, encoding in enumerate(encodings):
+            ids = encoding.ids
+            if self._unknown is not None:
+                ids = [i for i in ids if i != self._unknown]
+            if ids:
+                out[row] = model.embedding[ids].mean(axis=0)
+        if model.normalize:
+            out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-32
+        return out
 
     def encode_one(self, text: str) -> npt.NDArray[np.float32]:
         row: npt.NDArray[np.float32] = self.encode([text])[0]

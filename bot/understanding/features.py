@@ -23,24 +23,30 @@ import numpy.typing as npt
 CHAR_MIN, CHAR_MAX = 2, 4
 
 
-def char_grams(text: str) -> Iterable[str]:
+def char_grams(text: str) -> list[str]:
     """Character n-grams of each word of normalised ``text``, the word padded with spaces."""
+    grams: list[str] = []
     for word in text.split():
         padded = f" {word} "
         size = len(padded)
         for n in range(CHAR_MIN, CHAR_MAX + 1):
-            if size < n:
-                break
-            for i in range(size - n + 1):
-                yield padded[i : i + n]
+            grams += [padded[i : i + n] for i in range(size - n + 1)]
+    return grams
 
 
-def word_grams(text: str) -> Iterable[str]:
+def word_grams(text: str) -> list[str]:
     """Words of normalised ``text`` and each pair of neighbouring words."""
     words = text.split()
-    yield from words
-    for a, b in pairwise(words):
-        yield f"{a} {b}"
+    return words + [f"{a} {b}" for a, b in pairwise(words)]
+
+
+Hashes = npt.NDArray[np.int64]
+
+
+def gram_hashes(grams: Iterable[str]) -> Hashes:
+    """The grams as a ``GramIndex`` looks them up: computed once per message, shared by every
+    classifier that reads it."""
+    return np.fromiter(map(hash, grams), dtype=np.int64)
 
 
 class GramIndex:
@@ -60,9 +66,10 @@ class GramIndex:
     def __len__(self) -> int:
         return len(self._hashes)
 
-    def columns(self, grams: Iterable[str]) -> npt.NDArray[np.intp]:
-        """The column of each known gram, in order, repeats included (unknown grams left out)."""
-        wanted = np.fromiter((hash(g) for g in grams), dtype=np.int64)
+    def columns(self, grams: Iterable[str] | Hashes) -> npt.NDArray[np.intp]:
+        """The column of each known gram, in order, repeats included (unknown grams left out).
+        ``grams`` may be given as their ``gram_hashes``."""
+        wanted = grams if isinstance(grams, np.ndarray) else gram_hashes(grams)
         if not len(wanted) or not len(self._hashes):
             return np.zeros(0, dtype=np.intp)
         at = np.searchsorted(self._hashes, wanted)
@@ -72,10 +79,12 @@ class GramIndex:
 
 
 def tfidf(
-    grams: Iterable[str], vocabulary: Mapping[str, int] | GramIndex, idf: npt.NDArray[np.float32]
+    grams: Iterable[str] | Hashes,
+    vocabulary: Mapping[str, int] | GramIndex,
+    idf: npt.NDArray[np.float32],
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
     """Sparse, unit-length TF-IDF vector of the known grams (log-scaled counts): the column
-    indexes and their values."""
+    indexes and their values. With a ``GramIndex``, ``grams`` may be their ``gram_hashes``."""
     if isinstance(vocabulary, GramIndex):
         index, tf = np.unique(vocabulary.columns(grams), return_counts=True)
     else:

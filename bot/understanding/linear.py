@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.understanding.embedding import Embedder
-from bot.understanding.features import GramIndex, char_grams, tfidf, word_grams
+from bot.understanding.features import GramIndex, tfidf
 from bot.understanding.message import Message
 
 Matrix = npt.NDArray[np.float32]
@@ -92,10 +92,9 @@ class LinearTextModel:
         vectors = np.stack([m.vector for m in messages])
         z: Matrix = vectors @ self._emb_coef + self._intercept
         for row, message in enumerate(messages):
-            norm = message.normalized
-            index, values = tfidf(char_grams(norm), self._char_vocab, self._char_idf)
+            index, values = tfidf(message.char_hashes, self._char_vocab, self._char_idf)
             z[row] += values @ self._char_coef[index]
-            index, values = tfidf(word_grams(norm), self._word_vocab, self._word_idf)
+            index, values = tfidf(message.word_hashes, self._word_vocab, self._word_idf)
             z[row] += values @ self._word_coef[index]
         return z
 
