@@ -427,3 +427,32 @@ def test_a_guard_holds_back_the_classifier_alone_unless_it_is_very_sure(
     check = engine.crisis.check(text)
     assert (check.signal is not None) is alarm
     assert check.adjacent is not alarm
+
+
+@pytest.mark.parametrize(("p_crisis", "line_on_top"), [(0.2, False), (0.4, True)])
+def test_an_unsure_classifier_puts_the_line_on_top_of_the_answer(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, p_crisis: float, line_on_top: bool
+) -> None:
+    # Between UNSURE and the alarm the person still gets the answer, with the emergency number
+    # and a crisis line above it: where both detectors miss a crisis, the classifier most often
+    # lands there.
+    import numpy as np
+
+    from bot.crisis.screen import UNSURE
+    from bot.crisis.semantic import ALARM
+
+    assert 0.2 < UNSURE < 0.4 < ALARM
+    classifier = engine.crisis.classifier
+    assert classifier is not None
+    row = [1 - p_crisis, 0.0, p_crisis, 0.0, 0.0]
+    monkeypatch.setattr(
+        classifier, "probabilities", lambda texts: np.array([row] * len(texts), dtype=np.float32)
+    )
+    decision = engine.decide("what is methadone used for", Context(country="US"))
+    assert decision.kind == "answer" and decision.intent == "methadone"
+    first, rest = decision.reply.split("\n\n", 1)
+    assert ("911" in first and "988" in first) is line_on_top
+    assert "Methadone" in (rest if line_on_top else first)
+    # one word gives the classifier too little to go on: no line for it alone
+    alone = engine.decide("methadone", Context(country="US"))
+    assert alone.kind == "answer" and "988" not in alone.reply

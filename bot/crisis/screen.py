@@ -18,6 +18,9 @@ How they combine (measured on the crisis sets; see docs/CRISIS.md):
 4. Otherwise, a message that is a question *about* a crisis topic (a lexicon guard held a rule
    or the classifier's alarm back, or the classifier reads it as informational) is answered as
    usual with the crisis line on top: ``CrisisCheck.adjacent``.
+5. So is a message the classifier is unsure of (``UNSURE`` <= P(crisis) < the alarm): a crisis
+   missed by both detectors most often lands there, and the line on top of an answer costs an
+   ordinary question little.
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ model too little to go on ("purple", "carburetor" read as alarming), and the cri
 stand alone ("kms", "suicide", "overdose") are the lexicon's. Counted as different words of two
 letters or more, one of them known to the meaning model (``CrisisScreen._meaningful``), so a word
 said over and over ("the the the"), stray letters ("x y") and made-up words are not enough."""
+UNSURE = 0.35
+"""From this P(crisis) up to the alarm, the answer gets the crisis line on top. Chosen on the
+development crisis sets and the realistic calibration questions (docs/CRISIS.md): of the 36
+development crises both detectors missed, 24 get the line at 0.35 and 25 at 0.15; ordinary
+calibration questions with the line go from 1.9% to 4.9% (5.4% at 0.3, 8.4% at 0.15)."""
 SEMANTIC_SCORE = 80.0
 """The Decision score of an alarm raised by the classifier alone."""
 
@@ -68,7 +76,8 @@ class CrisisCheck:
     signal: CrisisSignal | None
     """Set when the crisis reply must come first."""
     adjacent: bool
-    """A question about a crisis topic: answer it, with the crisis line on top."""
+    """A question about a crisis topic, or a message the classifier is unsure of: answer it,
+    with the crisis line on top."""
     lexicon: bool
     """The lexicon found a crisis phrase (before any veto)."""
     semantic: float
@@ -116,7 +125,10 @@ class CrisisScreen:
         alarm = reading.alarm and enough
         if signal is None and alarm and (not held or reading.crisis >= GUARD_OVERRIDE):
             signal = CrisisSignal(reading.kind, SEMANTIC_SCORE, "semantic", language_of(text))
-        # A guard that held a rule or the classifier's alarm back, or a question about a crisis
-        # topic: answered, with the crisis line on top.
-        adjacent = signal is None and (found.guarded or (held and alarm) or reading.informational)
+        # A guard that held a rule or the classifier's alarm back, a question about a crisis
+        # topic, or a classifier unsure of it: answered, with the crisis line on top.
+        unsure = reading.crisis >= UNSURE and enough
+        adjacent = signal is None and (
+            found.guarded or (held and alarm) or reading.informational or unsure
+        )
         return CrisisCheck(signal, adjacent, found.signal is not None, reading.crisis)
