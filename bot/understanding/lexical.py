@@ -261,16 +261,18 @@ class Matcher:
                 coverage[i] += weight * typical
         nearest = self._nearest(terms, weights, total)
         known = sum(w for t, w in zip(terms, weights, strict=True) if t in self.idf) / total
-        scored = [
-            Match(
-                self.intent_ids[i],
+        scores = [
+            (
                 100.0
                 * (COVERAGE_WEIGHT * cov / total + (1.0 - COVERAGE_WEIGHT) * nearest.get(i, 0.0)),
-                cov / total,
-                nearest.get(i, 0.0),
-                known,
+                i,
+                cov,
             )
             for i, cov in coverage.items()
         ]
-        scored.sort(key=lambda m: -m.score)
-        return Ranking(scored[:limit], len(terms), tuple(terms))
+        scores.sort(key=lambda s: -s[0])  # stable: ties keep their order
+        best = [
+            Match(self.intent_ids[i], score, cov / total, nearest.get(i, 0.0), known)
+            for score, i, cov in scores[:limit]
+        ]
+        return Ranking(best, len(terms), tuple(terms))
