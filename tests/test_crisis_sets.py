@@ -90,6 +90,45 @@ def test_fresh_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen) -> Non
     assert calm_alarms / len(calm) <= FRESH_CALM_ALARM_CEILING
 
 
+ROUND9_RECALL_FLOOR = 0.95
+"""Round 9 (session 9, an eighth outside tester, all held out, measured before anything was
+changed for it): 95.4% full crisis replies over every form (1,832 of 1,920)."""
+ROUND9_LINES_FIRST_FLOOR = 0.985
+"""...and 98.8% get the help lines first, as the crisis reply or on top of the answer (97.1%
+before the classifier's unsure tier, ``bot.crisis.screen.UNSURE``)."""
+ROUND9_INFO_ALARM_CEILING = 0.17
+"""Informational questions and questions about the bot's crisis handling: 11 of 67 full alarms
+(16.4%) when measured. SPEC's target is 3%: this ceiling may only go down."""
+ROUND9_CALM_ALARM_CEILING = 0.10
+"""Past, idiom, news and ordinary messages: 13 of 133 full alarms (9.8%) when measured."""
+
+
+def test_round9_crisis_messages_get_the_help_lines_first_in_every_form(
+    screen: CrisisScreen,
+) -> None:
+    alarms = lines_first = total = 0
+    for case in load("r9_positive", "heldout"):
+        for _form, text in variants(case):
+            check = screen.check(text)
+            total += 1
+            alarms += check.signal is not None
+            lines_first += check.signal is not None or check.adjacent
+    assert alarms / total >= ROUND9_RECALL_FLOOR, f"{alarms / total:.1%}"
+    assert lines_first / total >= ROUND9_LINES_FIRST_FLOOR, f"{lines_first / total:.1%}"
+
+
+def test_round9_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen) -> None:
+    cases = load("r9_adjacent", "heldout")
+    asking = ("informational", "question_about_crisis")
+    info = [c for c in cases if c.category in asking]
+    calm = [c for c in cases if c.category not in asking]
+    assert len(info) + len(calm) == 200
+    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
+    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
+    assert info_alarms / len(info) <= ROUND9_INFO_ALARM_CEILING
+    assert calm_alarms / len(calm) <= ROUND9_CALM_ALARM_CEILING
+
+
 ROUND4_RECALL_FLOOR = {"dev": 0.995, "heldout": 0.975}
 """Round 4 (written in session 4 by a third outside tester, harder on purpose: understated,
 mixed with ordinary questions, long posts, heavy typos), every message in every form. The
