@@ -88,7 +88,9 @@ class LinearTextModel:
 
     def logits(self, texts: Sequence[str | Message]) -> Matrix:
         """Class scores before the softmax, one row per text."""
-        messages = [t if isinstance(t, Message) else Message.read(t, self.embedder) for t in texts]
+        strings = [t for t in texts if not isinstance(t, Message)]
+        read = iter(Message.read_all(strings, self.embedder))
+        messages = [t if isinstance(t, Message) else next(read) for t in texts]
         vectors = np.stack([m.vector for m in messages])
         z: Matrix = vectors @ self._emb_coef + self._intercept
         for row, message in enumerate(messages):

@@ -7,6 +7,7 @@ message. A ``Message`` lives for one decision: it is never stored and never logg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,6 +30,13 @@ class Message:
     def read(cls, text: str, embedder: Embedder) -> Message:
         normalized = normalize(text)
         return cls(text, normalized, embedder.encode_normalized([normalized])[0])
+
+    @classmethod
+    def read_all(cls, texts: Sequence[str], embedder: Embedder) -> list[Message]:
+        """``read`` for several texts, embedded in one batch (the pieces of a long message)."""
+        normalized = [normalize(t) for t in texts]
+        vectors = embedder.encode_normalized(normalized)
+        return [cls(t, n, v) for t, n, v in zip(texts, normalized, vectors, strict=True)]
 
     @cached_property
     def char_hashes(self) -> Hashes:
