@@ -98,6 +98,19 @@ def test_a_message_hashes_its_grams_once_for_both_classifiers() -> None:
     assert np.allclose(model.logits([message]), model.logits(["Pills lined up, tonite"]))
 
 
+def test_messages_read_together_are_read_as_each_alone() -> None:
+    # The sentences of a long message are embedded in one batch: each must come out as if read
+    # on its own (an empty piece included).
+    embed = shared_embedder()
+    texts = ["I can't do this anymore.", "", "Dónde consigo NALOXONA??", "took it all " * 40]
+    together = Message.read_all(texts, embed)
+    for text, message in zip(texts, together, strict=True):
+        alone = Message.read(text, embed)
+        assert message.text == text and message.normalized == alone.normalized
+        assert np.array_equal(message.vector, alone.vector)
+    assert Message.read_all([], embed) == []
+
+
 def test_an_empty_message_gives_a_zero_vector_and_no_error() -> None:
     vector = shared_embedder().encode([""])[0]
     assert not vector.any()
