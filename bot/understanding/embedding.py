@@ -73,7 +73,7 @@ class Embedder:
         """What ``StaticModel.encode`` gives for a plain table, without its batching and
         progress machinery, which cost three times the work itself for one short message:
         the mean of the word pieces' vectors (unknown pieces left out), unit length when the
-        model says so. ``tests/test_embedding.py`` holds it to model2vec's own result."""
+        model says so. ``tests/test_classifiers.py`` holds it to model2vec's own result."""
         model = self.model
         cut = self._max_chars
         encodings = model.tokenizer.encode_batch_fast(
