@@ -56,6 +56,13 @@ def adjacent(split: str) -> list[Case]:
     return [c for name in ADJACENT_SETS for c in load(name, split)]
 
 
+def every_set(kind: str, split: str) -> list[str]:
+    """The names of every set of ``kind`` (``positive`` or ``adjacent``) with a ``split`` part,
+    rounds included (``fresh_positive``, ``r9_adjacent``...)."""
+    suffix = f"_{split}.yaml"
+    return sorted(p.name.removesuffix(suffix) for p in DATA.glob(f"*_{kind}{suffix}"))
+
+
 # --- mechanical forms ---------------------------------------------------------------------------
 
 _CYRILLIC = str.maketrans("aceopxyiAСEOPXBHKMT", "асеорхуіАСЕОРХВНКМТ")

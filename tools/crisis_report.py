@@ -2,10 +2,12 @@
 
     python tools/crisis_report.py [--split dev|heldout|both] [--misses]
 
-For each split: recall by set, by kind, by how the message was written and by mechanical form
-(capitals, curly quotes, hidden characters, look-alike letters, spaced letters), with what
-each detector caught on its own; then full alarms and crisis-line banners on the adjacent
-messages by category, and alarms on ordinary questions (the realistic question sets and the
+For each split, over every set in tests/data/crisis_eval (the rounds included): recall by set,
+by kind, by how the message was written and by mechanical form (capitals, curly quotes, hidden
+characters, look-alike letters, spaced letters), how many get the help lines first (the crisis
+reply, or the line on top of the answer), and what each detector caught on its own; then full
+alarms and crisis-line banners on the adjacent messages by set and category, and alarms on
+ordinary questions (the realistic question sets and the
 shared development sets). ``--misses`` lists missed crisis messages and false alarms of the
 dev split only: the held-out split is reported, never read message by message.
 """
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import yaml  # noqa: E402
-from crisis_sets import adjacent, positives, variants  # noqa: E402
+from crisis_sets import every_set, load, variants  # noqa: E402
 
 from bot.crisis.screen import CrisisScreen  # noqa: E402
 from bot.understanding.engine import default_engine  # noqa: E402
@@ -59,11 +61,13 @@ def _pct(hit: int, total: int) -> str:
 def report(screen: CrisisScreen, split: str, show_misses: bool) -> None:
     print(f"\n=== {split} ===")
     hits: Counter[tuple[str, str]] = Counter()
+    first: Counter[tuple[str, str]] = Counter()
     lex: Counter[tuple[str, str]] = Counter()
     sem: Counter[tuple[str, str]] = Counter()
     total: Counter[tuple[str, str]] = Counter()
     misses: list[str] = []
-    for case in positives(split):
+    cases = [c for name in every_set("positive", split) for c in load(name, split)]
+    for case in cases:
         for form, text in variants(case):
             check = screen.check(text)
             keys = [
@@ -76,14 +80,16 @@ def report(screen: CrisisScreen, split: str, show_misses: bool) -> None:
             for key in keys:
                 total[key] += 1
                 hits[key] += check.signal is not None
+                first[key] += check.signal is not None or check.adjacent
                 lex[key] += check.lexicon
                 sem[key] += check.semantic >= 0.8
             if check.signal is None and show_misses and split == "dev":
                 misses.append(f"  [{form}] {case.kind} p={check.semantic:.2f} {text}")
-    print("recall (both detectors | lexicon alone | classifier alone)")
+    print("recall (both detectors | help lines first | lexicon alone | classifier alone)")
     for key in sorted(total):
         print(
             f"  {key[0]:8} {key[1]:18} {_pct(hits[key], total[key])}"
+            f"  | {_pct(first[key], total[key])}"
             f"  | {_pct(lex[key], total[key])} | {_pct(sem[key], total[key])}"
         )
     alarms: Counter[str] = Counter()
@@ -100,7 +106,8 @@ def report(screen: CrisisScreen, split: str, show_misses: bool) -> None:
             if check.signal is not None and show_misses and split == "dev":
                 false_alarms.append(f"  {category} p={check.semantic:.2f} {text[:160]}")
 
-    calm((f"adjacent {c.category}", c.text) for c in adjacent(split))
+    for name in every_set("adjacent", split):
+        calm((f"{name.removesuffix('_adjacent')} {c.category}", c.text) for c in load(name, split))
     calm(("ordinary question", t) for t in ordinary_questions(split))
     print("calm messages: full crisis alarms | crisis line on top of the answer")
     for category in sorted(seen):
