@@ -151,6 +151,47 @@ def test_round10_questions_next_to_a_crisis_get_answers_not_alarms(screen: Crisi
     assert calm_alarms / len(calm) <= ROUND10_CALM_ALARM_CEILING
 
 
+ROUND11_RECALL_FLOOR = 0.94
+"""Round 11 (session 10, a tenth outside tester: 250 crisis messages, 40 in Spanish, every message
+in every form), measured before anything was changed for it and then used only to choose
+between two classifiers (docs/CRISIS.md): 94.4% full crisis replies (1,888 of 2,000; 236 of 250
+as written). Nothing was tuned on it."""
+ROUND11_LINES_FIRST_FLOOR = 0.97
+"""...and 97.2% get the help lines first (1,944 of 2,000)."""
+ROUND11_INFO_ALARM_CEILING = 0.05
+"""Round 11's 84 informational questions and questions about the bot's crisis handling: 4 full
+alarms (4.8%) when measured. SPEC's target is 3%."""
+ROUND11_CALM_ALARM_CEILING = 0.07
+"""Its 166 past, idiom, news and ordinary messages: 11 full alarms (6.6%) when measured."""
+
+
+def test_round11_crisis_messages_get_the_help_lines_first_in_every_form(
+    screen: CrisisScreen,
+) -> None:
+    alarms = lines_first = total = 0
+    for case in load("r11_positive", "dev"):
+        for _form, text in variants(case):
+            check = screen.check(text)
+            total += 1
+            alarms += check.signal is not None
+            lines_first += check.signal is not None or check.adjacent
+    assert total == 2000
+    assert alarms / total >= ROUND11_RECALL_FLOOR, f"{alarms / total:.1%}"
+    assert lines_first / total >= ROUND11_LINES_FIRST_FLOOR, f"{lines_first / total:.1%}"
+
+
+def test_round11_messages_next_to_a_crisis_get_answers_not_alarms(screen: CrisisScreen) -> None:
+    cases = load("r11_adjacent", "dev")
+    asking = ("informational", "question_about_crisis")
+    info = [c for c in cases if c.category in asking]
+    calm = [c for c in cases if c.category not in asking]
+    assert (len(info), len(calm)) == (84, 166)
+    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
+    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
+    assert info_alarms / len(info) <= ROUND11_INFO_ALARM_CEILING
+    assert calm_alarms / len(calm) <= ROUND11_CALM_ALARM_CEILING
+
+
 ROUND4_RECALL_FLOOR = {"dev": 0.995, "heldout": 0.975}
 """Round 4 (written in session 4 by a third outside tester, harder on purpose: understated,
 mixed with ordinary questions, long posts, heavy typos), every message in every form. The
