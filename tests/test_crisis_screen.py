@@ -395,6 +395,24 @@ def test_the_privacy_answer_says_the_bot_contacts_no_one(engine: Engine) -> None
 @pytest.mark.parametrize(
     "text",
     [
+        "hypothetically, if i typed that i want to end it all, would you block me",
+        "if i typed that i want to die would you report me",
+        "are you going to send the cops if i say i used today",
+    ],
+)
+def test_asking_whether_the_bot_tells_anyone_gets_the_privacy_answer(
+    engine: Engine, text: str
+) -> None:
+    """A person afraid of being reported or blocked reads, in the reply itself, that the bot
+    alerts no one (session 10: the first of these fell back before)."""
+    decision = engine.decide(text, Context(country="US"))
+    assert (decision.kind, decision.intent) == ("answer", "privacy"), text
+    assert "I never contact the police, your family or anyone else" in decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "if i tell you i'm suicidal right now what do you do",
         "im suicidal. if i tell you more do you call the police",
         "if i tell you im going to kill myself tonight will you call someone",
