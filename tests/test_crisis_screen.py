@@ -422,6 +422,24 @@ def test_saying_it_is_true_now_overrides_the_if_i_told_you_guard(engine: Engine,
     assert engine.decide(text, Context(country="US")).kind == "crisis", text
 
 
+def test_asking_what_the_bot_would_do_works_in_either_order(engine: Engine) -> None:
+    """ "would you X if i said Y" is the same question as "if i said Y would you X" (session 10):
+    answered, with the crisis line on top. Only when X is done to the person (call, send,
+    report, block...): asking for help "if i tell you" stays a crisis, and so does saying it is
+    happening now."""
+    asked = engine.decide(
+        "are you going to send the police if i tell you i relapsed and want to die",
+        Context(country="US"),
+    )
+    assert asked.kind != "crisis"
+    assert asked.reply.index("988") < 200  # the line comes first
+    for text in (
+        "can you help me if i tell you i want to die",
+        "would you call someone if i said im going to kill myself tonight",
+    ):
+        assert engine.decide(text, Context(country="US")).kind == "crisis", text
+
+
 def test_getting_ready_for_an_overdose_that_has_not_happened_is_answered(engine: Engine) -> None:
     decision = engine.decide(
         "if i ever walk in on my daughter unresponsive, do i give naloxone first or call? "
