@@ -386,7 +386,7 @@ def test_the_privacy_answer_says_the_bot_contacts_no_one(engine: Engine) -> None
     decision = engine.decide(
         "if i tell you i'm suicidal do you call the police on me", Context(country="US")
     )
-    assert "privacy" in decision.suggestions
+    assert decision.intent == "privacy" or decision.suggestions[:1] == ("privacy",)
     reply = engine.answer_for("privacy", Context(country="US")).reply
     assert "I never contact the police, your family or anyone else" in reply
     assert "help lines you can call or text yourself" in reply
