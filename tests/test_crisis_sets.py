@@ -151,13 +151,14 @@ def test_round10_questions_next_to_a_crisis_get_answers_not_alarms(screen: Crisi
     assert calm_alarms / len(calm) <= ROUND10_CALM_ALARM_CEILING
 
 
-ROUND11_RECALL_FLOOR = 0.94
+ROUND11_RECALL_FLOOR = 0.95
 """Round 11 (session 10, a tenth outside tester: 250 crisis messages, 40 in Spanish, every message
-in every form), measured before anything was changed for it and then used only to choose
-between two classifiers (docs/CRISIS.md): 94.4% full crisis replies (1,888 of 2,000; 236 of 250
-as written). Nothing was tuned on it."""
-ROUND11_LINES_FIRST_FLOOR = 0.97
-"""...and 97.2% get the help lines first (1,944 of 2,000)."""
+in every form), a development set. Measured once before anything changed for it: 94.4% full
+crisis replies (1,888 of 2,000; 236 of 250 as written). Then three lexicon families were
+written from its misses (a self-harm urge now, saved-up old prescriptions, goodbye letters
+written): 95.2% (1,904), no alarm added on any set."""
+ROUND11_LINES_FIRST_FLOOR = 0.975
+"""...and 98.0% get the help lines first (1,960 of 2,000; 97.2% untuned)."""
 ROUND11_INFO_ALARM_CEILING = 0.05
 """Round 11's 84 informational questions and questions about the bot's crisis handling: 4 full
 alarms (4.8%) when measured. SPEC's target is 3%."""
