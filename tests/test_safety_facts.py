@@ -303,3 +303,29 @@ def test_someone_else_with_the_means_or_a_time_gets_the_crisis_reply(
     decision = engine.decide(text, Context(country="US"))
     assert decision.kind == "crisis", text
     assert "988" in decision.reply and "911" in decision.reply
+
+
+# Session 10: leftover opioids at home (storage and disposal), country by country. Checked
+# against FDA's disposal page and flush list, DEA's take-back sites and the NHS page.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i get rid of my old oxycodone after surgery",
+        "where can i drop off leftover pain pills",
+        "how do we get rid of leftover morphine after a death in the family",
+        "is it ok to just flush old percocets",
+    ],
+)
+def test_leftover_opioids_are_locked_away_or_taken_back(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "safe_storage")
+    assert "one dose can kill a child" in reply
+    assert "lock them away" in reply
+    # the US way, said as the US way: take-back first, then the FDA's flush list
+    assert "us: take them to a drug take-back site" in reply
+    assert "the fda says most opioids can be flushed" in reply
+    # the UK way is different: back to a pharmacy, never the bin or the toilet
+    assert "uk: take them to any pharmacy. not the bin or the toilet." in reply
+    assert "elsewhere, ask a pharmacist" in reply
