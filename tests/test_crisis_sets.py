@@ -90,6 +90,34 @@ def test_fresh_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen) -> Non
     assert calm_alarms / len(calm) <= FRESH_CALM_ALARM_CEILING
 
 
+def _crisis_rates(screen: CrisisScreen, name: str, split: str) -> tuple[int, int, int]:
+    """Over every message of ``<name>_<split>`` in every form: how many get the crisis reply,
+    how many get the help lines first (the crisis reply, or the line on top of the answer), and
+    how many were tried."""
+    alarms = lines_first = total = 0
+    for case in load(name, split):
+        for _form, text in variants(case):
+            check = screen.check(text)
+            total += 1
+            alarms += check.signal is not None
+            lines_first += check.signal is not None or check.adjacent
+    return alarms, lines_first, total
+
+
+def _adjacent_alarms(
+    screen: CrisisScreen, name: str, split: str
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Full alarms on ``<name>_<split>``: (alarms, count) for the questions (informational, and
+    about the bot's crisis handling), then for the rest (past, idiom, news, ordinary)."""
+    asking = ("informational", "question_about_crisis")
+    cases = load(name, split)
+    info = [c for c in cases if c.category in asking]
+    calm = [c for c in cases if c.category not in asking]
+    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
+    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
+    return (info_alarms, len(info)), (calm_alarms, len(calm))
+
+
 ROUND9_RECALL_FLOOR = 0.95
 """Round 9 (session 9, an eighth outside tester, all held out, measured before anything was
 changed for it): 95.4% full crisis replies over every form (1,832 of 1,920)."""
@@ -106,27 +134,16 @@ ROUND9_CALM_ALARM_CEILING = 0.10
 def test_round9_crisis_messages_get_the_help_lines_first_in_every_form(
     screen: CrisisScreen,
 ) -> None:
-    alarms = lines_first = total = 0
-    for case in load("r9_positive", "heldout"):
-        for _form, text in variants(case):
-            check = screen.check(text)
-            total += 1
-            alarms += check.signal is not None
-            lines_first += check.signal is not None or check.adjacent
+    alarms, lines_first, total = _crisis_rates(screen, "r9_positive", "heldout")
     assert alarms / total >= ROUND9_RECALL_FLOOR, f"{alarms / total:.1%}"
     assert lines_first / total >= ROUND9_LINES_FIRST_FLOOR, f"{lines_first / total:.1%}"
 
 
 def test_round9_adjacent_set_gets_answers_not_alarms(screen: CrisisScreen) -> None:
-    cases = load("r9_adjacent", "heldout")
-    asking = ("informational", "question_about_crisis")
-    info = [c for c in cases if c.category in asking]
-    calm = [c for c in cases if c.category not in asking]
-    assert len(info) + len(calm) == 200
-    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
-    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
-    assert info_alarms / len(info) <= ROUND9_INFO_ALARM_CEILING
-    assert calm_alarms / len(calm) <= ROUND9_CALM_ALARM_CEILING
+    (info_alarms, info), (calm_alarms, calm) = _adjacent_alarms(screen, "r9_adjacent", "heldout")
+    assert info + calm == 200
+    assert info_alarms / info <= ROUND9_INFO_ALARM_CEILING
+    assert calm_alarms / calm <= ROUND9_CALM_ALARM_CEILING
 
 
 ROUND10_INFO_ALARM_CEILING = 0.035
@@ -140,15 +157,10 @@ ROUND10_CALM_ALARM_CEILING = 0.05
 
 
 def test_round10_questions_next_to_a_crisis_get_answers_not_alarms(screen: CrisisScreen) -> None:
-    cases = load("r10_adjacent", "dev")
-    asking = ("informational", "question_about_crisis")
-    info = [c for c in cases if c.category in asking]
-    calm = [c for c in cases if c.category not in asking]
-    assert (len(info), len(calm)) == (180, 120)
-    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
-    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
-    assert info_alarms / len(info) <= ROUND10_INFO_ALARM_CEILING
-    assert calm_alarms / len(calm) <= ROUND10_CALM_ALARM_CEILING
+    (info_alarms, info), (calm_alarms, calm) = _adjacent_alarms(screen, "r10_adjacent", "dev")
+    assert (info, calm) == (180, 120)
+    assert info_alarms / info <= ROUND10_INFO_ALARM_CEILING
+    assert calm_alarms / calm <= ROUND10_CALM_ALARM_CEILING
 
 
 ROUND11_RECALL_FLOOR = 0.95
@@ -169,28 +181,17 @@ ROUND11_CALM_ALARM_CEILING = 0.07
 def test_round11_crisis_messages_get_the_help_lines_first_in_every_form(
     screen: CrisisScreen,
 ) -> None:
-    alarms = lines_first = total = 0
-    for case in load("r11_positive", "dev"):
-        for _form, text in variants(case):
-            check = screen.check(text)
-            total += 1
-            alarms += check.signal is not None
-            lines_first += check.signal is not None or check.adjacent
+    alarms, lines_first, total = _crisis_rates(screen, "r11_positive", "dev")
     assert total == 2000
     assert alarms / total >= ROUND11_RECALL_FLOOR, f"{alarms / total:.1%}"
     assert lines_first / total >= ROUND11_LINES_FIRST_FLOOR, f"{lines_first / total:.1%}"
 
 
 def test_round11_messages_next_to_a_crisis_get_answers_not_alarms(screen: CrisisScreen) -> None:
-    cases = load("r11_adjacent", "dev")
-    asking = ("informational", "question_about_crisis")
-    info = [c for c in cases if c.category in asking]
-    calm = [c for c in cases if c.category not in asking]
-    assert (len(info), len(calm)) == (84, 166)
-    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
-    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
-    assert info_alarms / len(info) <= ROUND11_INFO_ALARM_CEILING
-    assert calm_alarms / len(calm) <= ROUND11_CALM_ALARM_CEILING
+    (info_alarms, info), (calm_alarms, calm) = _adjacent_alarms(screen, "r11_adjacent", "dev")
+    assert (info, calm) == (84, 166)
+    assert info_alarms / info <= ROUND11_INFO_ALARM_CEILING
+    assert calm_alarms / calm <= ROUND11_CALM_ALARM_CEILING
 
 
 ROUND4_RECALL_FLOOR = {"dev": 0.995, "heldout": 0.975}
@@ -206,11 +207,7 @@ mostly idioms: "going to be the death of me"). SPEC wants them quiet: this may o
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
 def test_round4_crisis_set_recall(screen: CrisisScreen, split: str) -> None:
-    caught = total = 0
-    for case in load("r4_positive", split):
-        for _form, text in variants(case):
-            total += 1
-            caught += screen.check(text).signal is not None
+    caught, _, total = _crisis_rates(screen, "r4_positive", split)
     assert caught / total >= ROUND4_RECALL_FLOOR[split], f"{split}: {caught / total:.1%}"
 
 
@@ -304,11 +301,7 @@ ROUNDS = {
 @pytest.mark.parametrize("split", ["dev", "heldout"])
 @pytest.mark.parametrize("round_", list(ROUNDS))
 def test_round_crisis_set_recall(screen: CrisisScreen, round_: str, split: str) -> None:
-    caught = total = 0
-    for case in load(f"{round_}_positive", split):
-        for _form, text in variants(case):
-            total += 1
-            caught += screen.check(text).signal is not None
+    caught, _, total = _crisis_rates(screen, f"{round_}_positive", split)
     floor = ROUNDS[round_][0][split]
     assert caught / total >= floor, f"{round_} {split}: {caught / total:.1%}"
 
@@ -319,11 +312,6 @@ def test_round_adjacent_set_gets_answers_not_alarms(
     screen: CrisisScreen, round_: str, split: str
 ) -> None:
     _, info_ceiling, calm_ceiling = ROUNDS[round_]
-    cases = load(f"{round_}_adjacent", split)
-    asking = ("informational", "question_about_crisis")
-    info = [c for c in cases if c.category in asking]
-    calm = [c for c in cases if c.category not in asking]
-    info_alarms = sum(screen.check(c.text).signal is not None for c in info)
-    calm_alarms = sum(screen.check(c.text).signal is not None for c in calm)
-    assert info_alarms / len(info) <= info_ceiling
-    assert calm_alarms / len(calm) <= calm_ceiling
+    (info_alarms, info), (calm_alarms, calm) = _adjacent_alarms(screen, f"{round_}_adjacent", split)
+    assert info_alarms / info <= info_ceiling
+    assert calm_alarms / calm <= calm_ceiling
