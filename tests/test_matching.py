@@ -68,3 +68,21 @@ def test_without_a_classifier_the_two_other_rankers_share_its_weight() -> None:
     lexical = Ranking([Match("a", 60.0, 0.6, 0.6)], 2)
     fused = fuse(lexical, {"a": 0.6}).matches[0]
     assert fused.score == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can i go to a meeting if i'm still using",
+        "do you have to be clean first before you can join NA",
+        "do i need to be sober already to go to a group",
+    ],
+)
+def test_asking_whether_one_must_stop_first_hears_that_one_need_not(
+    engine: Engine, text: str
+) -> None:
+    # A real question asked in many ways (session 11: one of them read as a crisis, "already"
+    # pulling the crisis classifier). The answer says no one has to stop before a first meeting.
+    decision = engine.decide(text)
+    assert decision.kind == "answer" and decision.intent == "peer_support", text
+    assert "don't have to stop using before you go" in decision.reply

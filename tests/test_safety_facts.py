@@ -314,7 +314,6 @@ def test_someone_else_with_the_means_or_a_time_gets_the_crisis_reply(
         "how do i get rid of my old oxycodone after surgery",
         "where can i drop off leftover pain pills",
         "how do we get rid of leftover morphine after a death in the family",
-        "is it ok to just flush old percocets",
     ],
 )
 def test_leftover_opioids_are_locked_away_or_taken_back(
@@ -329,3 +328,47 @@ def test_leftover_opioids_are_locked_away_or_taken_back(
     # the UK way is different: back to a pharmacy, never the bin or the toilet
     assert "uk: take them to any pharmacy. not the bin or the toilet." in reply
     assert "elsewhere, ask a pharmacist" in reply
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_a_flush_question_offers_the_storage_answer_first(
+    engine: Engine, country: str | None
+) -> None:
+    """A borderline phrasing (session 11: its confidence moves across the answer threshold from
+    one refit to the next): answered, or offered as the first suggestion, and the answer one tap
+    away says how flushing differs by country."""
+    context = Context(country=country)
+    decision = engine.decide("is it ok to just flush old percocets", context)
+    assert decision.kind in ("answer", "suggest")
+    if decision.kind == "answer":
+        assert decision.intent == "safe_storage"
+    else:
+        assert decision.suggestions[0] == "safe_storage"
+    reply = engine.answer_for("safe_storage", context).reply.lower()
+    assert "the fda says most opioids can be flushed" in reply
+    assert "uk: take them to any pharmacy. not the bin or the toilet." in reply
+
+
+# Session 11: a missed dose. Never doubled (MedlinePlus, methadone for opioid addiction); after
+# about 3 days in a row without methadone tolerance can drop, so clinics check and restart lower
+# (Australia's methadone guidelines, section 3.5; "about" and "often": services differ).
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "missed my methadone yesterday, can i take two today",
+        "i skipped my dose yesterday, should i double up",
+        "forgot my suboxone this morning what do i do",
+        "i missed 4 days at the clinic, can i go back to my usual dose",
+    ],
+)
+def test_a_missed_dose_is_never_doubled_and_the_clinic_is_called(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "dosing_question")
+    assert "don't double up" in reply
+    assert "call your clinic or prescriber" in reply
+    sentence = next(s for s in _sentences(reply) if "tolerance can drop" in s)
+    assert "methadone" in sentence and "restart lower" in sentence
+    # the overdose risk of lower tolerance is said on the same reply
+    assert "lower tolerance can cause an overdose" in reply

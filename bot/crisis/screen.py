@@ -118,7 +118,8 @@ class CrisisScreen:
         found = self.lexicon.inspect_normalized(message.normalized)
         reading = self.classifier.read(message)
         signal = found.signal
-        if signal is not None and reading.crisis < self.veto and not found.firm:
+        vetoed = signal is not None and reading.crisis < self.veto and not found.firm
+        if vetoed:
             signal = None
         enough = self._meaningful(message.normalized)
         held = found.guarded or reading.kind in found.held
@@ -129,6 +130,6 @@ class CrisisScreen:
         # topic, or a classifier unsure of it: answered, with the crisis line on top.
         unsure = reading.crisis >= UNSURE and enough
         adjacent = signal is None and (
-            found.guarded or (held and alarm) or reading.informational or unsure
+            found.guarded or vetoed or (held and alarm) or reading.informational or unsure
         )
         return CrisisCheck(signal, adjacent, found.signal is not None, reading.crisis)
