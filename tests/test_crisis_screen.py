@@ -624,3 +624,20 @@ def test_a_crisis_phrase_the_classifier_overrules_still_gets_the_line_on_top(
     decision = engine.decide(text, Context(country="US"))
     assert decision.kind != "crisis"
     assert "988" in decision.reply.split("\n\n")[0]
+
+
+def test_asking_whether_to_make_someone_leave_is_a_family_question(engine: Engine) -> None:
+    # Session 11: "came home high again" read as danger to the classifier (P 0.87). Asking
+    # whether to make the person leave is a boundaries question: answered, with the line on top.
+    # Fear, threats or harm in the same message keep the crisis reply.
+    asked = engine.decide(
+        "my husband came home high again and i don't know whether to kick him out",
+        Context(country="US"),
+    )
+    assert asked.kind == "answer" and asked.intent == "family_help"
+    assert "988" in asked.reply.split("\n\n")[0]
+    for text in (
+        "my husband came home high and he's throwing things, do i make him leave",
+        "he came home high, should i kick him out or will he hurt me",
+    ):
+        assert engine.decide(text, Context(country="US")).kind == "crisis", text
