@@ -61,6 +61,14 @@ TYPO_TWIN_WEIGHT = 0.5
 """Each crisis and calm exemplar also trains as its typo'd twin (``bot.typos``), at this weight:
 people in crisis type fast, and the letter and word grams of a misspelt message differ from the
 written exemplar's."""
+TOLERANCE = 1e-6
+"""The fits run until the loss stops improving by this much (scikit-learn's default is 1e-4).
+Session 12: at 1e-4 the optimiser stopped after about 120 of the 400 steps a converged fit
+takes, so refits on nearly the same data landed on different models. Dropping a random 0.3%
+of the crisis training rows changed 390-450 decisions on the evaluation sets (81-96 held-out
+crisis variants) at 1e-4, and 26 (8) at 1e-6: the rest was the optimiser's stopping point, not
+the data. A converged fit is the same model for the same data, and a small change in the
+content moves few decisions. Fitting takes about twice as long."""
 MIN_CHAR_DF = 2
 CRISIS_PRUNE = 0.03
 """The crisis classifier keeps the word grams whose largest coefficient reaches this (about three
@@ -252,7 +260,9 @@ def _fit_model(
     x = hstack([csr_matrix(embeddings), _sparse(*chars), _sparse(*words)]).tocsr()
     index = {name: i for i, name in enumerate(classes)}
     y = np.array([index[label] for label in ex.labels])
-    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
+    model = LogisticRegression(
+        C=c, tol=TOLERANCE, max_iter=5000, class_weight="balanced" if balanced else None
+    )
     model.fit(x, y, sample_weight=np.array(ex.weights))
     return model, x, y
 

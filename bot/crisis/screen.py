@@ -48,11 +48,14 @@ model too little to go on ("purple", "carburetor" read as alarming), and the cri
 stand alone ("kms", "suicide", "overdose") are the lexicon's. Counted as different words of two
 letters or more, one of them known to the meaning model (``CrisisScreen._meaningful``), so a word
 said over and over ("the the the"), stray letters ("x y") and made-up words are not enough."""
-UNSURE = 0.35
+UNSURE = 0.3
 """From this P(crisis) up to the alarm, the answer gets the crisis line on top. Chosen on the
-development crisis sets and the realistic calibration questions (docs/CRISIS.md): of the 36
-development crises both detectors missed, 24 get the line at 0.35 and 25 at 0.15; ordinary
-calibration questions with the line go from 1.9% to 4.9% (5.4% at 0.3, 8.4% at 0.15)."""
+development crisis sets and the realistic calibration questions (docs/CRISIS.md). Session 9: of
+the 36 development crises both detectors missed, 24 got the line at 0.35 and 25 at 0.15.
+Session 12's converged refit reads borderline messages more surely, and 0.35 gave 20 fewer
+development crises the line; at 0.3 all development sets give 19,265 of 19,296 variants the
+line first (19,245 at 0.35, 19,267 at 0.25), and ordinary calibration questions carry it 4.5%
+of the time (5.3% at 0.25; 5.4% with the earlier classifier at 0.35)."""
 SEMANTIC_SCORE = 80.0
 """The Decision score of an alarm raised by the classifier alone."""
 
