@@ -461,6 +461,7 @@ def test_saying_it_is_true_now_overrides_the_if_i_told_you_guard(engine: Engine,
         "i keep hitting my legs with my belt and i cannot stop",
         "we're going to jump him tonight, the boys have bats",
         "my son takes most of my pain pills and says he'll get me cut off if i tell anyone",
+        "my daughter takes half my pain pills and says she'd tell my doctor if i complain",
     ],
 )
 def test_session10_to_12_families_get_the_crisis_reply(engine: Engine, text: str) -> None:
@@ -489,6 +490,7 @@ def test_session10_to_12_families_get_the_crisis_reply(engine: Engine, text: str
         "how do i stop my 2 year old getting into my pills",
         "my grandson got into my pills two years ago, he's fine now. how should i store them",
         "i hit my head on the cupboard door lol",
+        "my wife picks up my prescriptions or else i'd forget them, is that ok",
         "my son stole my pills years ago and i was scared of him then. he's 3 years clean now, "
         "how do i trust him",
     ],

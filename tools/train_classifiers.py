@@ -66,7 +66,7 @@ TOLERANCE = 1e-6
 Session 12: at 1e-4 the optimiser stopped after about 120 of the 400 steps a converged fit
 takes, so refits on nearly the same data landed on different models. Dropping a random 0.3%
 of the crisis training rows changed 390-450 decisions on the evaluation sets (81-96 held-out
-crisis variants) at 1e-4, and 26 (8) at 1e-6: the rest was the optimiser's stopping point, not
+crisis variants) at 1e-4, and 26 (8-14) at 1e-6: the rest was the optimiser's stopping point, not
 the data. A converged fit is the same model for the same data, and a small change in the
 content moves few decisions. Fitting takes about twice as long."""
 MIN_CHAR_DF = 2
