@@ -129,6 +129,23 @@ def test_overdose_steps_are_in_order_and_say_what_to_do_if_not_breathing(engine:
     assert "call taker will guide you" in text  # follow the dispatcher
 
 
+@pytest.mark.parametrize("country", [None, "US", "GB", "AU"])
+def test_a_child_who_swallowed_medicine_is_an_emergency_even_if_they_seem_fine(
+    engine: Engine, country: str | None
+) -> None:
+    """Step 1 says to tell the call taker the person is not breathing; a parent whose toddler
+    looks well must not read that as "not us" (FDA: a child who takes methadone or
+    buprenorphine needs emergency help right away)."""
+    text = reply(engine, "my toddler chewed one of my suboxone strips", Context(country=country))
+    emergency = {None: "local emergency number", "US": "911", "GB": "999", "AU": "000"}[country]
+    child = next(line for line in text.splitlines() if line.startswith("A child swallowed"))
+    assert emergency in child and "even if they seem fine" in child
+    assert "Took too much yourself" not in text  # the child line takes its place
+    assert len(text) <= MAX_REPLY_CHARS
+    # an adult's overdose keeps the line for someone who took too much themselves
+    assert "even if they seem fine" not in reply(engine, OVERDOSE, Context(country=country))
+
+
 @pytest.mark.parametrize("code", ["US", "CA", "GB", "IE", "AU", "NZ", "IN", "DE", "ES", "MX"])
 @pytest.mark.parametrize("message", [SUICIDE, OVERDOSE, VIOLENCE, SUICIDE_ES])
 def test_known_country_replies_fit_and_name_no_number_twice(

@@ -21,6 +21,7 @@ _TEXT_KEYS = frozenset(
         "overdose_lead",
         "overdose_steps",
         "overdose_self",
+        "overdose_child",
         "suicide_lead",
         "suicide_danger",
         "violence_lead",
