@@ -368,9 +368,22 @@ class Cluster:
                 **self.env,
             )
             self.procs.append(await start_bot(env))
-        await self.api.wait_for(
-            lambda calls: sum(c.method == "setWebhook" for c in calls) >= len(self.ports), 60
-        )
+        try:
+            await self.api.wait_for(
+                lambda calls: sum(c.method == "setWebhook" for c in calls) >= len(self.ports), 60
+            )
+        except AssertionError as exc:
+            # Say which instance did not come up, and why if it exited (CI saw this once).
+            exited = []
+            for i, proc in enumerate(self.procs):
+                if proc.returncode is not None:
+                    _, err = await proc.communicate()
+                    exited.append(f"instance {i} exited {proc.returncode}: {err.decode()[-1500:]}")
+            hooks = sum(c.method == "setWebhook" for c in self.api.calls)
+            raise AssertionError(
+                f"{hooks} of {len(self.ports)} instances set their webhook in 60 s; "
+                f"exited: {exited or 'none'}; {exc}"
+            ) from None
         # setWebhook comes just before the server answers; wait for every /healthz.
         async with aiohttp.ClientSession() as http:
             for port in self.ports:
