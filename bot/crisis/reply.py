@@ -19,7 +19,6 @@ CHILD_RULE = "overdose.child_got_into_medicine"
 """The lexicon rule for a young child who got into someone's medicine. Its reply says to call
 even if the child seems fine, in place of the line for someone who took too much themselves:
 step 1 ("say the person is not breathing") can read as not applying to a child who looks well."""
-_CHILD_TEXT = "overdose_child"
 
 
 def _fill(template: str, country: CountryResources, spanish: bool = False) -> str:
@@ -106,7 +105,7 @@ def crisis_reply(
         parts += [
             t["overdose_lead"],
             "\n".join(steps),
-            _fill(t[_CHILD_TEXT if signal.rule == CHILD_RULE else "overdose_self"], country),
+            _fill(t["overdose_child" if signal.rule == CHILD_RULE else "overdose_self"], country),
             bot_note,
             "\n".join(lines),
         ]
