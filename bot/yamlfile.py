@@ -101,6 +101,8 @@ def load_yaml(path: Path | str) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError(path, None, "file not found") from None
+    except OSError as exc:
+        raise ContentError(path, None, f"cannot read the file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise ContentError(path, None, f"not UTF-8 text ({exc.reason})") from None
     return parse_yaml(text, path)

@@ -109,8 +109,19 @@ def test_firm_too_must_be_true_or_false(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(LexiconError, match="cannot read"):
-        CrisisDetector.load(tmp_path / "nope.yaml")
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(LexiconError, match="file not found") as err:
+        CrisisDetector.load(missing)
+    assert str(err.value).startswith(str(missing))
+    with pytest.raises(LexiconError, match="cannot read the file"):
+        CrisisDetector.load(tmp_path)  # a folder, not a file
+
+
+def test_broken_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, FIRM + "  - [unclosed\n")
+    with pytest.raises(LexiconError, match="YAML syntax error") as err:
+        CrisisDetector.load(path)
+    assert str(err.value).startswith(f"{path}:{len(FIRM.splitlines()) + 2}:")
 
 
 def test_known_words_protect_real_words_from_fuzzy_matching() -> None:

@@ -281,7 +281,7 @@ def intent_arrays(
     if examples is None:
         examples = {i.id: i.examples for i in catalog.intents.values()}
         examples[OUT_OF_SCOPE] = catalog.out_of_scope
-    speller = Speller.for_catalog(examples, catalog.synonyms, shared_embedder().vocabulary())
+    speller = Speller.for_catalog(examples, catalog.synonyms, shared_embedder().words)
     spelled = Examples()
     spelled.texts = [speller.correct_text(t) for t in ex.texts]
     spelled.labels, spelled.weights = ex.labels, ex.weights

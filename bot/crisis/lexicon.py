@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import yaml
-
 from bot.understanding.text import normalize
+from bot.yamlfile import ContentError, load_yaml
 
 Kind = Literal["suicide", "overdose", "violence"]
 KINDS: tuple[Kind, ...] = ("overdose", "violence", "suicide")
@@ -45,60 +44,13 @@ class LexiconError(ValueError):
     """The lexicon file is unusable; the message names the file, the line and the problem."""
 
 
-class _LineStr(str):
-    line: int = 0
-
-
-class _LineDict(dict[str, Any]):
-    line: int = 0
-
-
-class _LineList(list[Any]):
-    line: int = 0
-
-
-class _Loader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every string, mapping and list."""
-
-
-def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> _LineStr:
-    value = _LineStr(loader.construct_scalar(node))
-    value.line = node.start_mark.line + 1
-    return value
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
-    value = _LineDict()
-    value.line = node.start_mark.line + 1
-    value.update({str(k): v for k, v in loader.construct_mapping(node, deep=True).items()})
-    return value
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _LineList:
-    value = _LineList(loader.construct_sequence(node, deep=True))
-    value.line = node.start_mark.line + 1
-    return value
-
-
-_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
-
 def load_yaml_with_lines(path: Path, error: type[ValueError] = LexiconError) -> Any:
-    """Parse YAML keeping line numbers; syntax errors become ``error`` with file and line."""
+    """Parse YAML keeping line numbers (``bot.yamlfile``); a broken file raises ``error``
+    naming the file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise error(f"{path}: cannot read the file ({exc.strerror})") from None
-    try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        raise error(f"{path}:{line}: not valid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from None
+        return load_yaml(path)
+    except ContentError as exc:
+        raise error(str(exc)) from None
 
 
 def line_of(value: object, default: int = 0) -> int:

@@ -100,7 +100,7 @@ class CrisisScreen:
         self.lexicon = lexicon
         self.classifier = classifier
         self.veto = veto
-        self._known = classifier.model.embedder.vocabulary() if classifier else frozenset()
+        self._known = classifier.model.embedder.words if classifier else frozenset()
 
     def _meaningful(self, normalized: str) -> bool:
         """Enough for the classifier alone to go on: ``MIN_WORDS_FOR_MEANING`` different words of

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +46,10 @@ class Embedder:
             None if model.max_length is None else model.max_length * model.median_token_length
         )
 
-    def vocabulary(self) -> frozenset[str]:
-        """The whole words the model has a vector of (not word pieces such as "##ates")."""
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The whole words the model has a vector of (not word pieces such as "##ates"): read
+        once, as the crisis screen and the rankers both ask."""
         vocab = self.model.tokenizer.get_vocab()
         return frozenset(w for w in vocab if w.isalpha())
 

@@ -58,7 +58,8 @@ class GramIndex:
     """
 
     def __init__(self, grams: Iterable[str]) -> None:
-        hashes = np.fromiter((hash(str(g)) for g in grams), dtype=np.int64)
+        listed = grams.tolist() if isinstance(grams, np.ndarray) else [str(g) for g in grams]
+        hashes = np.fromiter(map(hash, listed), dtype=np.int64, count=len(listed))
         order = np.argsort(hashes, kind="stable")
         self._hashes = hashes[order]
         self._columns = order.astype(np.intp)

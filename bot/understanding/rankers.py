@@ -56,7 +56,7 @@ class Rankers:
         self.speller = Speller.for_catalog(
             examples,
             synonyms,
-            embedder.vocabulary(),
+            embedder.words,
             None if shipped is None else [str(w) for w in shipped],
         )
         count = sum(len(texts) for texts in examples.values() if texts)
