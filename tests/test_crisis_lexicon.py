@@ -108,6 +108,14 @@ def test_firm_too_must_be_true_or_false(tmp_path: Path) -> None:
     assert str(err.value).startswith(f"{path}:")
 
 
+def test_classifier_too_must_be_true_or_false(tmp_path: Path) -> None:
+    broken = FIRM.replace(
+        "suppresses: [suicide]", "suppresses: [suicide]\n    classifier_too: sometimes"
+    )
+    with pytest.raises(LexiconError, match="classifier_too must be true or false"):
+        CrisisDetector.load(_write(tmp_path, broken))
+
+
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "nope.yaml"
     with pytest.raises(LexiconError, match="file not found") as err:

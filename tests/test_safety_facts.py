@@ -372,3 +372,36 @@ def test_a_missed_dose_is_never_doubled_and_the_clinic_is_called(
     assert "methadone" in sentence and "restart lower" in sentence
     # the overdose risk of lower tolerance is said on the same reply
     assert "lower tolerance can cause an overdose" in reply
+
+
+# Session 13: a pet that ate someone's opioid medicine needs a vet now, not the person's
+# emergency number (Pet Poison Helpline; ASPCA Animal Poison Control for the US line, marked as
+# the US one; naloxone for a dog that collapsed, per Ohio State's veterinary center). A person who
+# took some too still gets the crisis reply first.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "help, the dog just chewed up one of my buprenorphine films",
+        "our cat got at my methadone and licked some, what now",
+        "my beagle swallowed two of my oxycodone",
+    ],
+)
+def test_a_pet_that_ate_medicine_is_sent_to_a_vet(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "pet_swallowed_medicine")
+    assert "needs a vet now, even if it seems fine" in reply
+    assert "call your vet or an emergency vet now" in reply
+    assert "us: aspca animal poison control, (888) 426-4435" in reply
+    assert "elsewhere: your vet or an out-of-hours vet" in reply
+    assert "if you have naloxone (narcan), give it" in reply
+    assert "don't make your pet sick unless a vet tells you to" in reply
+
+
+def test_a_person_who_took_some_with_the_pet_gets_the_crisis_reply(engine: Engine) -> None:
+    decision = engine.decide(
+        "the dog ate some of my pills and i took 10 of them too", Context(country="US")
+    )
+    assert decision.kind == "crisis"
+    assert "911" in decision.reply

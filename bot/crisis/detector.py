@@ -50,6 +50,9 @@ class LexiconReading:
     """The kinds a guard would hold back here, whether or not a rule fired: the message reads as
     a question, the past, an idiom or planning ahead. The classifier alone must then be surer to
     raise the alarm (``bot.crisis.screen.GUARD_OVERRIDE``)."""
+    held_always: frozenset[Kind] = frozenset()
+    """The kinds a ``classifier_too`` guard holds back here: the classifier alone may not raise
+    their alarm however sure it is (a pet, not a person)."""
 
 
 def _match(
@@ -123,6 +126,7 @@ class CrisisDetector:
             return LexiconReading(None, False)
         suppressed: set[Kind] = set()
         unguardable_too: set[Kind] = set()
+        always: set[Kind] = set()
         guards = self.lexicon.guards
         for guard in (guards[i] for i in _woken(self._guards_of, found)):
             # woken: one of its patterns matched
@@ -132,6 +136,8 @@ class CrisisDetector:
                 suppressed |= guard.suppresses
                 if guard.firm_too:
                     unguardable_too |= guard.suppresses
+                if guard.classifier_too:
+                    always |= guard.suppresses
         best: CrisisSignal | None = None
         guarded = firm = False
         rules = self.lexicon.rules
@@ -144,7 +150,7 @@ class CrisisDetector:
             firm = firm or rule.firm
             if best is None or self._order[rule.kind] < self._order[best.kind]:
                 best = CrisisSignal(rule.kind, score, rule.id, rule.language)
-        return LexiconReading(best, guarded, firm, frozenset(suppressed))
+        return LexiconReading(best, guarded, firm, frozenset(suppressed), frozenset(always))
 
     def _correct(self, word: str) -> str:
         """The lexicon word ``word`` is a likely misspelling of, or ``word`` itself."""
@@ -181,10 +187,12 @@ class CrisisDetector:
             return exact
         fuzzy = self._evaluate(corrected, FUZZY_SCORE)
         held = exact.held | fuzzy.held
+        always = exact.held_always | fuzzy.held_always
         if exact.signal is not None:
             # A misspelt firm phrase ("having suicidal thougts") still makes the signal firm.
-            return LexiconReading(exact.signal, exact.guarded, fuzzy.firm, held)
-        return LexiconReading(fuzzy.signal, exact.guarded or fuzzy.guarded, fuzzy.firm, held)
+            return LexiconReading(exact.signal, exact.guarded, fuzzy.firm, held, always)
+        guarded = exact.guarded or fuzzy.guarded
+        return LexiconReading(fuzzy.signal, guarded, fuzzy.firm, held, always)
 
     def detect(self, text: str) -> CrisisSignal | None:
         """The crisis in ``text``, most urgent kind first, or None. Never raises on any text."""

@@ -126,6 +126,10 @@ class Guard:
     firm_too: bool = False
     """Also holds back rules that are not guardable: the message asks what the bot would do *if*
     the person said such a thing ("if i tell you i'm suicidal, do you call the police?")."""
+    classifier_too: bool = False
+    """Also holds back the classifier's alarm however sure it is (``GUARD_OVERRIDE`` does not
+    apply): the message is not about a person at all ("my dog ate my pills and he's not moving"
+    needs a vet, not the emergency steps for a person)."""
 
 
 @dataclass(frozen=True)
@@ -405,7 +409,8 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         what = f"guard {guard.get('id')!r}"
         _check_keys(
             guard,
-            {"id", "suppresses", "patterns", "unless", "requires", "firm_too", "note"},
+            {"id", "suppresses", "patterns", "unless", "requires", "note"}
+            | {"firm_too", "classifier_too"},
             {"id", "suppresses", "patterns"},
             path,
             what,
@@ -425,10 +430,12 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         )
         unless = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("unless") or [])
         requires = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("requires") or [])
-        firm_too = guard.get("firm_too", False)
-        if not isinstance(firm_too, bool):
-            raise LexiconError(f"{path}:{line_of(guard)}: {what} firm_too must be true or false")
-        guards.append(Guard(gid, frozenset(kinds), pats, unless, requires, firm_too))
+        flags = {}
+        for flag in ("firm_too", "classifier_too"):
+            flags[flag] = guard.get(flag, False)
+            if not isinstance(flags[flag], bool):
+                raise LexiconError(f"{path}:{line_of(guard)}: {what} {flag} must be true or false")
+        guards.append(Guard(gid, frozenset(kinds), pats, unless, requires, **flags))
 
     known = top.get("known_words") or []
     if not isinstance(known, list) or not all(isinstance(w, str) and _WORD.match(w) for w in known):

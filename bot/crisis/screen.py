@@ -14,7 +14,8 @@ How they combine (measured on the crisis sets; see docs/CRISIS.md):
    trained on exactly those.
 3. A lexicon guard (an informational question, a past event that is over, an idiom, planning
    ahead) keeps the classifier alone from raising the alarm of a kind it holds back, unless the
-   classifier is very sure (``GUARD_OVERRIDE``), whether or not a lexicon rule fired.
+   classifier is very sure (``GUARD_OVERRIDE``), whether or not a lexicon rule fired. A guard
+   marked ``classifier_too`` (a pet, not a person) holds it back however sure it is.
 4. Otherwise, a message that is a question *about* a crisis topic (a lexicon guard held a rule
    or the classifier's alarm back, or the classifier reads it as informational) is answered as
    usual with the crisis line on top: ``CrisisCheck.adjacent``.
@@ -127,7 +128,8 @@ class CrisisScreen:
         enough = self._meaningful(message.normalized)
         held = found.guarded or reading.kind in found.held
         alarm = reading.alarm and enough
-        if signal is None and alarm and (not held or reading.crisis >= GUARD_OVERRIDE):
+        sure = reading.crisis >= GUARD_OVERRIDE and reading.kind not in found.held_always
+        if signal is None and alarm and (not held or sure):
             signal = CrisisSignal(reading.kind, SEMANTIC_SCORE, "semantic", language_of(text))
         # A guard that held a rule or the classifier's alarm back, a question about a crisis
         # topic, or a classifier unsure of it: answered, with the crisis line on top.
