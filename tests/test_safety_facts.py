@@ -382,8 +382,7 @@ def test_a_missed_dose_is_never_doubled_and_the_clinic_is_called(
 @pytest.mark.parametrize(
     "text",
     [
-        "help, the dog just chewed up one of my buprenorphine films",
-        "our cat got at my methadone and licked some, what now",
+        "the cat knocked a morphine tablet off my bedside table and ate it",
         "my beagle swallowed two of my oxycodone",
     ],
 )
@@ -397,6 +396,24 @@ def test_a_pet_that_ate_medicine_is_sent_to_a_vet(
     assert "elsewhere: your vet or an out-of-hours vet" in reply
     assert "if you have naloxone (narcan), give it" in reply
     assert "don't make your pet sick unless a vet tells you to" in reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i found my spaniel chewing an empty suboxone wrapper, there might have been a film in it",
+        "our old lab just wolfed down a methadone tablet i dropped",
+    ],
+)
+def test_a_pet_phrased_unlike_the_examples_is_at_least_offered_the_vet_answer(
+    engine: Engine, text: str
+) -> None:
+    """Phrasings far from the catalog's examples (session 13: these two got suggestions): never
+    the person's overdose steps, and the pet answer is one tap away."""
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind in ("answer", "suggest"), (text, decision.kind)
+    offered = (decision.intent,) if decision.kind == "answer" else decision.suggestions
+    assert "pet_swallowed_medicine" in offered, (text, offered)
 
 
 def test_a_person_who_took_some_with_the_pet_gets_the_crisis_reply(engine: Engine) -> None:
