@@ -328,6 +328,14 @@ def _pattern_alternatives(
     return tuple(alternatives)
 
 
+def _flag(entry: Mapping[str, Any], name: str, path: Path, what: str) -> bool:
+    """An optional true/false setting of a lexicon entry (false when absent)."""
+    value = entry.get(name, False)
+    if not isinstance(value, bool):
+        raise LexiconError(f"{path}:{line_of(entry)}: {what} {name} must be true or false")
+    return value
+
+
 def parse_lexicon(data: object, path: Path) -> Lexicon:
     """Validate loaded YAML and compile it; raise :class:`LexiconError` on the first problem."""
     top = _mapping(data, path, 1, "the lexicon file")
@@ -430,12 +438,12 @@ def parse_lexicon(data: object, path: Path) -> Lexicon:
         )
         unless = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("unless") or [])
         requires = tuple(compiler.compile(p, line_of(guard)) for p in guard.get("requires") or [])
-        flags = {}
-        for flag in ("firm_too", "classifier_too"):
-            flags[flag] = guard.get(flag, False)
-            if not isinstance(flags[flag], bool):
-                raise LexiconError(f"{path}:{line_of(guard)}: {what} {flag} must be true or false")
-        guards.append(Guard(gid, frozenset(kinds), pats, unless, requires, **flags))
+        firm_too, classifier_too = (
+            _flag(guard, name, path, what) for name in ("firm_too", "classifier_too")
+        )
+        guards.append(
+            Guard(gid, frozenset(kinds), pats, unless, requires, firm_too, classifier_too)
+        )
 
     known = top.get("known_words") or []
     if not isinstance(known, list) or not all(isinstance(w, str) and _WORD.match(w) for w in known):
