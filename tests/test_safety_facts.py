@@ -422,3 +422,81 @@ def test_a_person_who_took_some_with_the_pet_gets_the_crisis_reply(engine: Engin
     )
     assert decision.kind == "crisis"
     assert "911" in decision.reply
+
+
+# Session 14: a dose that is gone (lost, spilled, stolen, thrown up). The clinic or prescriber
+# decides about a replacement (SAMHSA TIP 63); nothing is made up with extra or street opioids
+# (MedlinePlus; fentanyl, CDC); a spill is kept from children (FDA methadone label); a swallowed
+# dose is an emergency (US Poison Help, marked as the US line); UK pharmacies cannot hand out
+# more without a prescription (NHS), marked as the UK rule.
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bupe strips were in my jacket and the jacket got stolen",
+        "my meds got taken from my bag at the hostel last night",
+    ],
+)
+def test_a_dose_that_is_gone_goes_to_the_clinic_and_is_never_made_up(
+    engine: Engine, text: str, country: str | None
+) -> None:
+    reply = _answered(engine, text, country, "lost_dose")
+    assert "tell your clinic, prescriber or pharmacy today" in reply
+    assert "don't make up for it with an extra dose, someone else's medicine or street drugs" in (
+        reply
+    )
+    assert "street drugs may contain fentanyl" in reply
+    assert "keep children and pets away" in reply and "one dose can kill a child" in reply
+    sentence = next(s for s in _sentences(reply) if "1-800-222-1222" in s)
+    assert sentence.startswith("us: poison help"), sentence
+    assert "someone may have swallowed some? call your emergency number now" in reply
+    assert "uk: call your drug service or prescriber" in reply
+    assert "some us clinics ask for a police report" in reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "somebody nicked my methadone out of the fridge at the hostel",
+        "knocked the cup and my whole methadone dose went down the sink",
+        "i dropped my methadone bottle and it smashed",
+    ],
+)
+def test_a_gone_dose_phrased_unlike_the_examples_is_offered_that_answer_first(
+    engine: Engine, text: str
+) -> None:
+    """Phrasings far from the catalog's examples (session 14: these got suggestions): never an
+    alarm, and the lost-dose answer is the first choice."""
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind in ("answer", "suggest"), (text, decision.kind)
+    offered = (decision.intent,) if decision.kind == "answer" else decision.suggestions
+    assert offered[0] == "lost_dose", (text, offered)
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_a_thrown_up_dose_is_never_doubled_and_goes_to_the_clinic(
+    engine: Engine, country: str | None
+) -> None:
+    """Session 14: "puked up my methadone" raised the overdose alarm (P 0.78); guard.dose_thrown_up
+    holds it back, and either answer that takes it says the same two things."""
+    decision = engine.decide(
+        "i puked up my methadone half an hour after dosing", Context(country=country)
+    )
+    assert decision.kind == "answer", decision.kind
+    assert decision.intent in ("lost_dose", "dosing_question"), decision.intent
+    reply = decision.reply.lower()
+    assert "don't double up" in reply or "don't make up for it with an extra dose" in reply
+    assert "call your clinic or prescriber" in reply or "tell your clinic" in reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my toddler drank some of the methadone i spilled",
+        "my friend drank my take home dose by mistake and now he can't stay awake",
+    ],
+)
+def test_a_spilled_dose_someone_swallowed_gets_the_crisis_reply(engine: Engine, text: str) -> None:
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind == "crisis", (text, decision.kind)
+    assert "911" in decision.reply

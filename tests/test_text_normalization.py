@@ -35,3 +35,28 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 def test_unreadable_input_never_raises() -> None:
     for text in ["", " ", "\x00\x01", "\ud800", "🙂" * 5000, "a" * 100_000]:
         assert isinstance(normalize(text), str)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\U0001f52a\U0001fa78 again", "knife blood again"),
+        ("\U0001f48a\U0001f48a all of them tonight", "pills pills all of them tonight"),
+        ("\u26b0\ufe0f soon", "coffin soon"),  # with the emoji variation selector
+        ("\U0001f52b in the drawer", "gun in the drawer"),
+        ("can i mix \U0001f48a and beer", "can i mix pills and beer"),
+    ],
+)
+def test_emoji_of_a_crisis_means_read_as_their_words(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("lol im dead \U0001f480\U0001f480", "lol im dead"),  # skull: mostly laughing
+        ("so tired \U0001f62d\u2764\ufe0f", "so tired"),
+    ],
+)
+def test_other_emoji_become_spaces(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected

@@ -51,6 +51,24 @@ out. A wider gap ("k i l l   m e") separates the words."""
 _LEET = re.compile(r"(?<=[a-z])[013457@$]+(?=[a-z])|(?<=[a-z])[0134@$]+\b")
 _LEET_MAP = str.maketrans("013457@$", "oieastas")
 
+_EMOJI_WORDS = str.maketrans(
+    {
+        "\U0001f52a": " knife ",  # 🔪
+        "\U0001f5e1": " knife ",  # 🗡 dagger
+        "\U0001fa92": " razor ",  # 🪒
+        "\U0001f52b": " gun ",  # 🔫
+        "\U0001f48a": " pills ",  # 💊
+        "\U0001f489": " needle ",  # 💉
+        "\U0001fa78": " blood ",  # 🩸
+        "\u26b0": " coffin ",  # ⚰
+        "\U0001faa6": " grave ",  # 🪦
+        "\U0001faa2": " rope ",  # 🪢
+    }
+)
+"""Emoji that stand for the means or the harm in a crisis message ("🔪🩸 again"), read as the
+word they show; every other emoji becomes a space. Faces and hearts say how someone feels
+about a sentence, not what it is about, and "💀" mostly means laughing: they are left out."""
+
 MAX_TEXT_CHARS = 4096
 """Longer input is cut before matching: nothing a person needs is past Telegram's own limit."""
 
@@ -119,14 +137,15 @@ def normalize(text: str) -> str:
     """Lower-case, accent-free, punctuation-free text with single spaces.
 
     Apostrophes inside words are dropped ("I’m" -> "im", "od'd" -> "odd"), letters repeated
-    three or more times are cut to two ("sooooo" -> "soo"), emoji and symbols become spaces.
+    three or more times are cut to two ("sooooo" -> "soo"), emoji and symbols become spaces
+    (those that show a crisis's means or harm become their word: "🔪" -> "knife").
     Look-alike letters become Latin ones ("kіll" with a Cyrillic "і" -> "kill"), digits
     between letters become the letters they stand for ("k1ll" -> "kill"), and three or more
     single letters in a row are joined ("k i l l" -> "kill").
     """
     text = fold(text)
     if not text.isascii():
-        text = strip_accents(text.translate(_look_alikes()))
+        text = strip_accents(text.translate(_EMOJI_WORDS).translate(_look_alikes()))
     text = text.lower()
     text = _APOSTROPHE.sub("", text[:MAX_TEXT_CHARS])
     text = _LEET.sub(_unleet, text)
