@@ -44,6 +44,14 @@ def _answered(engine: Engine, text: str, country: str | None, intent: str) -> st
     return decision.reply.lower()
 
 
+def _offered(engine: Engine, text: str) -> tuple[str | None, ...]:
+    """The intents the person is offered for ``text`` (the answer's, or the suggestions, best
+    first), which must not be a crisis alarm or a fallback."""
+    decision = engine.decide(text, Context(country="US"))
+    assert decision.kind in ("answer", "suggest"), (text, decision.kind)
+    return (decision.intent,) if decision.kind == "answer" else decision.suggestions
+
+
 # Row 2 (harmful): no breathing -> CPR and rescue breaths, hands-only if untrained, following the
 # dispatcher; Good Samaritan reassurance stated for the countries where the law holds.
 @pytest.mark.parametrize("country", COUNTRIES)
@@ -410,9 +418,7 @@ def test_a_pet_phrased_unlike_the_examples_is_at_least_offered_the_vet_answer(
 ) -> None:
     """Phrasings far from the catalog's examples (session 13: these two got suggestions): never
     the person's overdose steps, and the pet answer is one tap away."""
-    decision = engine.decide(text, Context(country="US"))
-    assert decision.kind in ("answer", "suggest"), (text, decision.kind)
-    offered = (decision.intent,) if decision.kind == "answer" else decision.suggestions
+    offered = _offered(engine, text)
     assert "pet_swallowed_medicine" in offered, (text, offered)
 
 
@@ -467,9 +473,7 @@ def test_a_gone_dose_phrased_unlike_the_examples_is_offered_that_answer_first(
 ) -> None:
     """Phrasings far from the catalog's examples (session 14: these got suggestions): never an
     alarm, and the lost-dose answer is the first choice."""
-    decision = engine.decide(text, Context(country="US"))
-    assert decision.kind in ("answer", "suggest"), (text, decision.kind)
-    offered = (decision.intent,) if decision.kind == "answer" else decision.suggestions
+    offered = _offered(engine, text)
     assert offered[0] == "lost_dose", (text, offered)
 
 
