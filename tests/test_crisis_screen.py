@@ -580,6 +580,9 @@ def test_session10_to_15_families_get_the_crisis_reply(engine: Engine, text: str
         "going to bed now, night everyone, see you at group tomorrow",
         "mama's gonna skin me alive when she sees my haircut",
         "died so many times in this game tonight, going again tomorrow",
+        "today is the day i quit everything for good, no more pills",
+        "sitting here with my tablets, filling my pill organiser for next week",
+        "the kids kept me locked out of the bathroom for an hour lol",
     ],
 )
 def test_near_misses_of_the_session10_to_15_families_get_an_answer_not_an_alarm(
